@@ -1,0 +1,32 @@
+# Every dependency comes from Debian packages (scripts/setup.sh), or, for the
+# CUDA build, from the libtorch inside a Python torch install (CMAKE_PREFIX_PATH).
+find_package(Threads REQUIRED)
+find_package(fmt REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(nlohmann_json REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(HDF5 REQUIRED COMPONENTS C CXX)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)
+find_package(Torch REQUIRED)
+
+# Torch's flags (e.g. -D_GLIBCXX_USE_CXX11_ABI) must reach every target that
+# includes a torch header; TORCH_LIBRARIES carries them as an interface target.
+add_library(calo_torch INTERFACE)
+target_link_libraries(calo_torch INTERFACE ${TORCH_LIBRARIES})
+target_compile_options(calo_torch INTERFACE -Wno-unused-parameter)
+
+set(CALO3DGAN_USE_CUDA OFF)
+if(TORCH_CUDA_LIBRARIES OR CAFFE2_USE_CUDA)
+  set(CALO3DGAN_USE_CUDA ON)
+endif()
+message(STATUS "calo3dgan: libtorch ${Torch_VERSION}, CUDA ${CALO3DGAN_USE_CUDA}")
+
+if(CALO3DGAN_USE_MPI)
+  find_package(MPI REQUIRED COMPONENTS C)
+endif()
+
+add_library(calo_hdf5 INTERFACE)
+target_include_directories(calo_hdf5 SYSTEM INTERFACE ${HDF5_INCLUDE_DIRS})
+target_link_libraries(calo_hdf5 INTERFACE ${HDF5_CXX_LIBRARIES} ${HDF5_LIBRARIES})
+target_compile_definitions(calo_hdf5 INTERFACE ${HDF5_DEFINITIONS})

@@ -1,0 +1,111 @@
+// The simulate subcommand, run as a user would.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "CliHelpers.hh"
+
+namespace calo::test
+{
+namespace
+{
+//! A usage or input error: non-zero exit and exactly one line that says what is wrong.
+void expect_one_line_error(CommandResult const& r, int exit_code, std::string const& fragment)
+{
+    EXPECT_EQ(r.exit_code, exit_code) << r.output;
+    auto const lines = lines_of(r.output);
+    ASSERT_EQ(lines.size(), 1u) << r.output;
+    EXPECT_NE(lines[0].find(fragment), std::string::npos) << lines[0];
+}
+}  // namespace
+
+TEST(SimulateCommand, WritesFilesOfRequestedSize)
+{
+    TempDir dir;
+    auto const r = run_calo("simulate -o " + (dir / "d") + " --events 25 --events-per-file 10 --energy 10:50 --seed 3");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_EQ(list_files(dir / "d"),
+              (std::vector<std::string>{"EleEscan_000.h5", "EleEscan_001.h5", "EleEscan_002.h5"}));
+    auto const inspect = run_calo("inspect --json " + (dir / "d"));
+    ASSERT_EQ(inspect.exit_code, 0) << inspect.output;
+    EXPECT_NE(inspect.output.find("\"events\": 25"), std::string::npos) << inspect.output;
+}
+
+TEST(SimulateCommand, SameSeedBitIdenticalForAnyThreadCount)
+{
+    TempDir dir;
+    std::string const common = " --events 12 --energy 2:500 --format b --theta 60:120 --seed 11";
+    ASSERT_EQ(run_calo("simulate -o " + (dir / "t1") + common + " --threads 1").exit_code, 0);
+    ASSERT_EQ(run_calo("simulate -o " + (dir / "t2") + common + " --threads 2").exit_code, 0);
+    ASSERT_EQ(run_calo("simulate -o " + (dir / "t3") + common + " --threads 3").exit_code, 0);
+    std::string const name = "EleEscan_RandomAngle_000.h5";
+    auto const reference = read_bytes(dir / ("t1/" + name));
+    ASSERT_FALSE(reference.empty());
+    EXPECT_EQ(reference, read_bytes(dir / ("t2/" + name)));
+    EXPECT_EQ(reference, read_bytes(dir / ("t3/" + name)));
+    // A different seed gives different showers.
+    ASSERT_EQ(run_calo("simulate -o " + (dir / "s") + " --events 12 --energy 2:500 --format b --theta 60:120 --seed 12")
+                  .exit_code,
+              0);
+    EXPECT_NE(reference, read_bytes(dir / ("s/" + name)));
+}
+
+TEST(SimulateCommand, RefusesExistingOutputUnlessOverwrite)
+{
+    TempDir dir;
+    std::string const args = "simulate -o " + (dir / "d") + " --events 3 --energy 10";
+    ASSERT_EQ(run_calo(args).exit_code, 0);
+    auto const before = read_bytes(dir / "d/EleEscan_000.h5");
+    expect_one_line_error(run_calo(args + " --seed 9"), 1, "--overwrite");
+    EXPECT_EQ(before, read_bytes(dir / "d/EleEscan_000.h5"));
+    auto const again = run_calo(args + " --seed 9 --overwrite");
+    EXPECT_EQ(again.exit_code, 0) << again.output;
+    EXPECT_NE(before, read_bytes(dir / "d/EleEscan_000.h5"));
+}
+
+TEST(SimulateCommand, BadOptionsGiveOneLineAndExitTwo)
+{
+    TempDir dir;
+    std::string const out = " -o " + (dir / "d");
+    expect_one_line_error(run_calo("simulate" + out + " --events 5 --bogus"), 2, "bogus");
+    expect_one_line_error(run_calo("simulate" + out + " --events 0"), 2, "--events");
+    expect_one_line_error(run_calo("simulate" + out + " --events -4"), 2, "--events");
+    expect_one_line_error(run_calo("simulate" + out + " --events 5 --energy 500:2"), 2, "--energy");
+    expect_one_line_error(run_calo("simulate" + out + " --events 5 --energy -3"), 2, "--energy");
+    expect_one_line_error(run_calo("simulate" + out + " --events 5 --energy -3:10"), 2, "--energy");
+    expect_one_line_error(run_calo("simulate" + out + " --events 5 --energy abc"), 2, "--energy");
+    expect_one_line_error(run_calo("simulate" + out + " --events 5 --theta 120:60 --format b"), 2, "--theta");
+    expect_one_line_error(run_calo("simulate" + out + " --events 5 --theta 60:120"), 2, "--format b");
+    expect_one_line_error(run_calo("simulate" + out + " --events 5 --particle proton"), 2, "proton");
+    expect_one_line_error(run_calo("simulate" + out + " --events 5 --format c"), 2, "format");
+    expect_one_line_error(run_calo("simulate" + out + " --events 5 --events-per-file 0"), 2, "--events-per-file");
+    EXPECT_FALSE(std::filesystem::exists(dir / "d")) << "nothing may be written on bad options";
+}
+
+TEST(SimulateCommand, UnwritableOutputIsAnError)
+{
+    TempDir dir;
+    auto const blocker = dir / "file";
+    ASSERT_EQ(run_command("touch " + blocker).exit_code, 0);
+    expect_one_line_error(run_calo("simulate -o " + blocker + " --events 2"), 1, blocker);
+    expect_one_line_error(run_calo("simulate -o /proc/calo3dgan_test --events 2"), 1, "/proc/calo3dgan_test");
+}
+
+TEST(SimulateCommand, InterruptLeavesNoTruncatedFile)
+{
+    TempDir dir;
+    // Large enough to still be running after one second, small files so some complete.
+    auto const r = run_command("timeout --preserve-status -s INT 1.5 " + calo_binary() + " simulate -o " + (dir / "d")
+                               + " --events 200000 --events-per-file 200 --energy 500 --threads 1");
+    EXPECT_EQ(r.exit_code, 130) << r.output;
+    EXPECT_NE(r.output.find("interrupted"), std::string::npos) << r.output;
+    for (auto const& name : list_files(dir / "d"))
+    {
+        EXPECT_NE(name[0], '.') << "temporary file left behind: " << name;
+        // Every file that is there is complete and readable.
+        auto const inspect = run_calo("inspect --json " + (dir / ("d/" + name)));
+        EXPECT_EQ(inspect.exit_code, 0) << inspect.output;
+        EXPECT_NE(inspect.output.find("\"events\": 200"), std::string::npos) << inspect.output;
+    }
+}
+}  // namespace calo::test

@@ -1,0 +1,256 @@
+#include "calo3dgan/io/DatasetWriter.hh"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+#include "TestSupport.hh"
+#include "calo3dgan/base/Error.hh"
+#include "calo3dgan/geo/MeasuredAngle.hh"
+
+namespace fs = std::filesystem;
+
+namespace calo::io
+{
+namespace
+{
+EventBatch make_batch(Layout layout, std::size_t n, float seed = 1.0f)
+{
+    EventBatch batch;
+    batch.layout = layout;
+    batch.shape = default_shape(layout);
+    batch.cells.assign(n * batch.shape.size(), 0.0f);
+    for (std::size_t i = 0; i < n; ++i)
+    {
+        batch.energy_gev.push_back(10.0f * seed + static_cast<float>(i));
+        // a short track, different per event
+        for (int iz = 0; iz < 10; ++iz)
+            batch.image(i)[batch.shape.index(5 + static_cast<int>(i % 4), 6 + iz / 2, iz)] = 0.5f + iz + seed;
+        if (layout == Layout::variable_angle)
+            batch.theta_rad.push_back(1.0f + 0.1f * static_cast<float>(i));
+    }
+    return batch;
+}
+
+std::vector<std::string> folder_entries(fs::path const& dir)
+{
+    std::vector<std::string> names;
+    for (auto const& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
+    return names;
+}
+
+template <class F>
+std::string error_of(F&& f)
+{
+    try
+    {
+        f();
+    }
+    catch (InputError const& e)
+    {
+        return e.what();
+    }
+    return "<no InputError>";
+}
+
+//! Describe the file with h5py (independent of the C++ reader).
+nlohmann::json describe_with_h5py(std::string const& path)
+{
+    std::string const code =
+        "import h5py, json, sys\n"
+        "f = h5py.File(sys.argv[1], 'r')\n"
+        "d = {k: {'shape': list(f[k].shape), 'dtype': str(f[k].dtype), 'chunks': list(f[k].chunks),\n"
+        "         'compression': f[k].compression, 'level': f[k].compression_opts, 'shuffle': f[k].shuffle}\n"
+        "     for k in f.keys()}\n"
+        "a = f.attrs['calo3dgan']\n"
+        "d['attr'] = a.decode() if isinstance(a, bytes) else str(a)\n"
+        "if 'target' in f: d['target_values'] = f['target'][()].tolist()\n"
+        "d['energy_values'] = f['energy'][()].tolist()\n"
+        "if 'mtheta' in f: d['mtheta_values'] = f['mtheta'][()].tolist()\n"
+        "if 'theta' in f: d['theta_values'] = f['theta'][()].tolist()\n"
+        "print(json.dumps(d))\n";
+    test::TempDir tmp;
+    std::ofstream(tmp / "describe.py") << code;
+    auto const result = test::run_command(test::python() + " " + (tmp / "describe.py") + " " + path);
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+    return nlohmann::json::parse(result.output);
+}
+}  // namespace
+
+TEST(DatasetWriter, WritesTheFixedAngleLayout)
+{
+    test::TempDir dir;
+    std::string const path = dir / "fixed.h5";
+    {
+        DatasetWriter writer(path, Layout::fixed_angle, default_shape(Layout::fixed_angle), R"({"seed": 7})", false);
+        writer.append(make_batch(Layout::fixed_angle, 3));
+        auto gamma = make_batch(Layout::fixed_angle, 2, 2.0f);
+        gamma.pdg_id = {22.0f, 22.0f};
+        writer.append(gamma);
+        EXPECT_EQ(writer.num_events(), 5u);
+        writer.commit();
+    }
+    auto const d = describe_with_h5py(path);
+    EXPECT_EQ(d["ECAL"]["shape"], nlohmann::json({5, 25, 25, 25}));
+    EXPECT_EQ(d["ECAL"]["dtype"], "float32");
+    EXPECT_EQ(d["ECAL"]["chunks"], nlohmann::json({1, 25, 25, 25}));
+    EXPECT_EQ(d["ECAL"]["compression"], "gzip");
+    EXPECT_EQ(d["ECAL"]["level"], 4);
+    EXPECT_EQ(d["ECAL"]["shuffle"], true);
+    EXPECT_EQ(d["energy"]["shape"], nlohmann::json({5}));
+    EXPECT_EQ(d["target"]["shape"], nlohmann::json({5, 2}));
+    EXPECT_EQ(d["target"]["dtype"], "float32");
+    EXPECT_FALSE(d.contains("theta"));
+    EXPECT_FALSE(d.contains("mtheta"));
+    EXPECT_EQ(nlohmann::json::parse(d["attr"].get<std::string>())["seed"], 7);
+    auto const target = d["target_values"];
+    auto const energy = d["energy_values"];
+    for (int i = 0; i < 5; ++i)
+    {
+        EXPECT_EQ(target[i][0], i < 3 ? 11.0 : 22.0);  // PDG id: e- by default
+        EXPECT_EQ(target[i][1], energy[i]);
+    }
+    EXPECT_EQ(energy[4], 21.0);
+}
+
+TEST(DatasetWriter, WritesTheVariableAngleLayoutAndFillsMtheta)
+{
+    test::TempDir dir;
+    std::string const path = dir / "var.h5";
+    auto batch = make_batch(Layout::variable_angle, 2);
+    {
+        DatasetWriter writer(path, Layout::variable_angle, default_shape(Layout::variable_angle), "", false);
+        writer.append(batch);  // no mtheta: measured from the image
+        auto with_mtheta = make_batch(Layout::variable_angle, 1);
+        with_mtheta.mtheta_rad = {0.25f};
+        writer.append(with_mtheta);
+        writer.commit();
+    }
+    auto const d = describe_with_h5py(path);
+    EXPECT_EQ(d["ECAL"]["shape"], nlohmann::json({3, 51, 51, 25}));
+    EXPECT_EQ(d["ECAL"]["chunks"], nlohmann::json({1, 51, 51, 25}));
+    for (char const* key : {"energy", "theta", "mtheta"})
+    {
+        EXPECT_EQ(d[key]["shape"], nlohmann::json({3})) << key;
+        EXPECT_EQ(d[key]["dtype"], "float32") << key;
+    }
+    EXPECT_FALSE(d.contains("target"));
+    EXPECT_EQ(d["attr"], "{}");
+    for (int i = 0; i < 2; ++i)
+    {
+        EXPECT_FLOAT_EQ(d["mtheta_values"][i].get<float>(),
+                        static_cast<float>(geo::measured_angle(batch.image(i), batch.shape)));
+    }
+    EXPECT_FLOAT_EQ(d["mtheta_values"][2].get<float>(), 0.25f);
+    EXPECT_FLOAT_EQ(d["theta_values"][1].get<float>(), 1.1f);
+}
+
+TEST(DatasetWriter, RefusesAnExistingFileWithoutOverwrite)
+{
+    test::TempDir dir;
+    std::string const path = dir / "exists.h5";
+    std::ofstream(path) << "keep me";
+    auto const message =
+        error_of([&] { DatasetWriter(path, Layout::fixed_angle, default_shape(Layout::fixed_angle), "{}", false); });
+    EXPECT_NE(message.find(path), std::string::npos) << message;
+    EXPECT_NE(message.find("exists"), std::string::npos) << message;
+    EXPECT_NE(message.find("--overwrite"), std::string::npos) << message;
+    std::ifstream in(path);
+    std::string content;
+    std::getline(in, content);
+    EXPECT_EQ(content, "keep me");
+    EXPECT_EQ(folder_entries(dir.path()).size(), 1u);
+}
+
+TEST(DatasetWriter, OverwriteReplacesOnlyOnCommit)
+{
+    test::TempDir dir;
+    std::string const path = dir / "exists.h5";
+    std::ofstream(path) << "old";
+    {
+        DatasetWriter writer(path, Layout::fixed_angle, default_shape(Layout::fixed_angle), "{}", true);
+        writer.append(make_batch(Layout::fixed_angle, 1));
+        std::ifstream in(path);
+        std::string content;
+        std::getline(in, content);
+        EXPECT_EQ(content, "old");  // untouched until commit
+        writer.commit();
+    }
+    EXPECT_EQ(describe_with_h5py(path)["ECAL"]["shape"], nlohmann::json({1, 25, 25, 25}));
+    EXPECT_EQ(folder_entries(dir.path()), std::vector<std::string>{"exists.h5"});
+}
+
+TEST(DatasetWriter, WithoutCommitLeavesNoFile)
+{
+    test::TempDir dir;
+    {
+        DatasetWriter writer(dir / "partial.h5", Layout::variable_angle, default_shape(Layout::variable_angle), "{}",
+                             false);
+        writer.append(make_batch(Layout::variable_angle, 2));
+        EXPECT_EQ(folder_entries(dir.path()).size(), 1u);  // the hidden temporary
+    }
+    EXPECT_TRUE(folder_entries(dir.path()).empty());
+}
+
+TEST(DatasetWriter, FailedAppendLeavesNoFile)
+{
+    test::TempDir dir;
+    std::string const path = dir / "bad.h5";
+    {
+        DatasetWriter writer(path, Layout::fixed_angle, default_shape(Layout::fixed_angle), "{}", false);
+        writer.append(make_batch(Layout::fixed_angle, 1));
+        auto batch = make_batch(Layout::fixed_angle, 2);
+        batch.image(1)[17] = std::numeric_limits<float>::quiet_NaN();
+        auto const message = error_of([&] { writer.append(batch); });
+        EXPECT_NE(message.find("event 1"), std::string::npos) << message;
+        EXPECT_NE(message.find(path), std::string::npos) << message;
+    }
+    EXPECT_TRUE(folder_entries(dir.path()).empty());
+}
+
+TEST(DatasetWriter, RejectsInconsistentInput)
+{
+    test::TempDir dir;
+    std::string const path = dir / "x.h5";
+    EXPECT_NE(error_of(
+                  [&] {
+                      DatasetWriter(path, Layout::fixed_angle, {51, 51, 25}, "{}", false);
+                  })
+                  .find("does not match layout a"),
+              std::string::npos);
+    EXPECT_NE(error_of(
+                  [&] {
+                      DatasetWriter(path, Layout::fixed_angle, {25, 25, 25}, "{not json", false);
+                  })
+                  .find("not valid JSON"),
+              std::string::npos);
+
+    DatasetWriter writer(path, Layout::variable_angle, default_shape(Layout::variable_angle), "{}", false);
+    EXPECT_NE(error_of([&] { writer.append(make_batch(Layout::fixed_angle, 1)); }).find("does not match"),
+              std::string::npos);
+    auto no_theta = make_batch(Layout::variable_angle, 2);
+    no_theta.theta_rad.clear();
+    EXPECT_NE(error_of([&] { writer.append(no_theta); }).find("theta"), std::string::npos);
+    auto negative = make_batch(Layout::variable_angle, 1);
+    negative.cells[3] = -1.0f;
+    EXPECT_NE(error_of([&] { writer.append(negative); }).find("invalid cell value -1"), std::string::npos);
+    auto short_cells = make_batch(Layout::variable_angle, 2);
+    short_cells.cells.resize(10);
+    EXPECT_NE(error_of([&] { writer.append(short_cells); }).find("cells"), std::string::npos);
+}
+
+TEST(DatasetWriter, EmptyFileIsValid)
+{
+    test::TempDir dir;
+    std::string const path = dir / "empty.h5";
+    DatasetWriter writer(path, Layout::fixed_angle, default_shape(Layout::fixed_angle), "{}", false);
+    writer.commit();
+    EXPECT_EQ(describe_with_h5py(path)["ECAL"]["shape"], nlohmann::json({0, 25, 25, 25}));
+    EXPECT_NE(error_of([&] { writer.append(make_batch(Layout::fixed_angle, 1)); }).find("committed"),
+              std::string::npos);
+}
+}  // namespace calo::io
