@@ -61,7 +61,10 @@ void run_simulate(SimulateOptions const& opt)
     CALO_VALIDATE_USAGE(opt.events_per_file > 0,
                         "--events-per-file must be positive (got " + std::to_string(opt.events_per_file) + ")");
     CALO_VALIDATE_USAGE(opt.threads >= 0, "--threads must be 0 (all cores) or positive");
-    auto const energy = mc::ValueSpec::parse(opt.energy, "--energy", 0.0, 1e5);
+    auto const energy = mc::ValueSpec::parse(opt.energy, "--energy", 0.0, mc::kMaxEnergyGev);
+    CALO_VALIDATE_USAGE(energy.min() >= mc::kMinEnergyGev,
+                        "--energy " + opt.energy + " is below the shower model's range (" +
+                            std::to_string(mc::kMinEnergyGev) + " GeV) — use higher energies");
     auto const theta_deg = mc::ValueSpec::parse(opt.theta, "--theta", 0.0, 180.0 - 1e-9);
     auto const particle = mc::parse_particle(opt.particle);
     auto const layout = io::parse_layout(opt.format);

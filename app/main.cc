@@ -30,6 +30,8 @@ int main(int argc, char** argv)
 
     calo::app::add_simulate_command(app);
     calo::app::add_inspect_command(app);
+    calo::app::add_info_command(app);
+    calo::app::add_train_command(app);
 
     calo::install_interrupt_handler();
     try

@@ -4,10 +4,10 @@
 // (25: 25x25x25, 51: 51x51x25). Electrons at normal incidence, default
 // (tuned) options, one fresh Rng per shower as in `calo3dgan simulate`.
 //   build-*/bench/bench_simulate --benchmark_min_time=2
+#include <benchmark/benchmark.h>
+
 #include <cstdint>
 #include <vector>
-
-#include <benchmark/benchmark.h>
 
 #include "calo3dgan/base/Random.hh"
 #include "calo3dgan/mc/ShowerSimulator.hh"

@@ -4,12 +4,12 @@
 // Seeds are fixed, so the tests are deterministic.
 #include "calo3dgan/mc/Distributions.hh"
 
-#include <cmath>
+#include <gtest/gtest.h>
+
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "calo3dgan/mc/detail/IncompleteGamma.hh"
 
@@ -55,10 +55,12 @@ TEST(Distributions, Normal)
     Rng rng(1);
     expect_moments(moments(kSamples, [&] { return sample_normal(rng); }), kSamples, 0, 1, 3);
     // The pair is uncorrelated: E[z1 z2] = 0 with variance 1.
-    Moments const product = moments(kSamples, [&] {
-        auto const [a, b] = sample_normal_pair(rng);
-        return a * b;
-    });
+    Moments const product = moments(kSamples,
+                                    [&]
+                                    {
+                                        auto const [a, b] = sample_normal_pair(rng);
+                                        return a * b;
+                                    });
     EXPECT_NEAR(product.mean, 0, 5 / std::sqrt(kSamples));
     NormalSource source;
     expect_moments(moments(kSamples, [&] { return source(rng); }), kSamples, 0, 1, 3);
@@ -72,22 +74,26 @@ TEST(Distributions, UnitCircle)
 {
     Rng rng(2);
     double max_error = 0;
-    Moments const cos_moments = moments(kSamples, [&] {
-        auto const [c, s] = sample_unit_circle(rng);
-        max_error = std::max(max_error, std::fabs(c * c + s * s - 1));
-        return c;
-    });
+    Moments const cos_moments = moments(kSamples,
+                                        [&]
+                                        {
+                                            auto const [c, s] = sample_unit_circle(rng);
+                                            max_error = std::max(max_error, std::fabs(c * c + s * s - 1));
+                                            return c;
+                                        });
     EXPECT_LT(max_error, 1e-14);
     // cos(phi), phi ~ U(0, 2pi): mean 0, variance 1/2, kurtosis 3/2.
     expect_moments(cos_moments, kSamples, 0, 0.5, 1.5);
     // sin(phi) cos(phi) = sin(2 phi)/2: mean 0, variance 1/8; and the
     // quadrants are equally likely.
     int upper = 0;
-    Moments const cross = moments(kSamples, [&] {
-        auto const [c, s] = sample_unit_circle(rng);
-        upper += s > 0;
-        return c * s;
-    });
+    Moments const cross = moments(kSamples,
+                                  [&]
+                                  {
+                                      auto const [c, s] = sample_unit_circle(rng);
+                                      upper += s > 0;
+                                      return c * s;
+                                  });
     EXPECT_NEAR(cross.mean, 0, 5 * std::sqrt(0.125 / kSamples));
     EXPECT_NEAR(upper, kSamples / 2.0, 5 * std::sqrt(kSamples / 4.0));
 }
@@ -108,8 +114,7 @@ TEST(Distributions, Exponential)
 {
     Rng rng(4);
     double const mean = 9.0 / 7.0;
-    expect_moments(moments(kSamples, [&] { return sample_exponential(rng, mean); }), kSamples, mean, mean * mean,
-                   9);
+    expect_moments(moments(kSamples, [&] { return sample_exponential(rng, mean); }), kSamples, mean, mean * mean, 9);
 }
 
 TEST(Distributions, Gamma)
@@ -120,11 +125,13 @@ TEST(Distributions, Gamma)
         SCOPED_TRACE("shape " + std::to_string(shape));
         NormalSource normal;
         int below = 0;
-        Moments const m = moments(kSamples, [&] {
-            double const x = sample_gamma(rng, shape, normal);
-            below += x < shape;
-            return x;
-        });
+        Moments const m = moments(kSamples,
+                                  [&]
+                                  {
+                                      double const x = sample_gamma(rng, shape, normal);
+                                      below += x < shape;
+                                      return x;
+                                  });
         expect_moments(m, kSamples, shape, shape, 3 + 6 / shape);
         // The CDF at x = shape against the incomplete gamma function:
         // binomial standard error sqrt(P(1-P)/n).
@@ -184,11 +191,13 @@ TEST(Distributions, Geometric)
         double const variance = (1 - p) / (p * p);
         double const kurtosis = 9 + p * p / (1 - p);
         std::int64_t smallest = 1000;
-        Moments const m = moments(kSamples, [&] {
-            auto const k = sample_geometric(rng, mean);
-            smallest = std::min(smallest, k);
-            return static_cast<double>(k);
-        });
+        Moments const m = moments(kSamples,
+                                  [&]
+                                  {
+                                      auto const k = sample_geometric(rng, mean);
+                                      smallest = std::min(smallest, k);
+                                      return static_cast<double>(k);
+                                  });
         EXPECT_EQ(smallest, 1);
         expect_moments(m, kSamples, mean, variance, kurtosis);
     }

@@ -4,9 +4,9 @@
 // table's last digit, plus the same again for the table's rounded inputs.
 #include "calo3dgan/mc/GflashParameters.hh"
 
-#include <cmath>
-
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 #include "calo3dgan/geo/Calorimeter.hh"
 

@@ -3,9 +3,9 @@
 // shower uses; both the series (x < a + 1) and continued-fraction branches.
 #include "calo3dgan/mc/detail/IncompleteGamma.hh"
 
-#include <cmath>
-
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 namespace calo::mc::detail
 {

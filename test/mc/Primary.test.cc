@@ -1,8 +1,8 @@
 #include "calo3dgan/mc/Primary.hh"
 
-#include <cmath>
-
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 #include "calo3dgan/base/Error.hh"
 
@@ -101,8 +101,7 @@ TEST(ValueSpec, ListPicksEachEntryUniformly)
         ++counts[v == 10 ? 0 : (v == 50 ? 1 : 2)];
     }
     // Binomial(n, 1/3): sd = sqrt(n 2/9) = 81.6; allow 5 sd.
-    for (int c : counts)
-        EXPECT_NEAR(c, n / 3.0, 5 * 81.6);
+    for (int c : counts) EXPECT_NEAR(c, n / 3.0, 5 * 81.6);
 }
 
 TEST(ValueSpec, RoundTripsThroughParse)

@@ -19,7 +19,7 @@ std::string preset_path(std::string const& name)
 }
 
 //! Message of the InputError thrown by `f`, or "" when none is thrown.
-template<class F>
+template <class F>
 std::string input_error(F&& f)
 {
     try

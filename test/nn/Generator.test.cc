@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "calo3dgan/base/Error.hh"
 #include "calo3dgan/nn/Initializers.hh"
 #include "calo3dgan/nn/LatentSampler.hh"
 #include "calo3dgan/nn/detail/Layers.hh"
@@ -54,8 +55,7 @@ TEST(Generator, parameter_counts)
     EXPECT_EQ(count_b.non_trainable, 64);
     // Every trainable tensor is a registered parameter with gradients
     std::int64_t with_grad = 0;
-    for (auto const& p : b->parameters())
-        with_grad += p.requires_grad() ? p.numel() : 0;
+    for (auto const& p : b->parameters()) with_grad += p.requires_grad() ? p.numel() : 0;
     EXPECT_EQ(with_grad, 1364983);
     EXPECT_TRUE(b->named_parameters().contains("conv6.bias"));
     EXPECT_FALSE(a->named_parameters().contains("conv3.bias"));

@@ -11,8 +11,8 @@ namespace
 void check_thickness(double value, char const* what, bool allow_zero)
 {
     bool const ok = std::isfinite(value) && (allow_zero ? value >= 0 : value > 0);
-    CALO_VALIDATE(ok, std::string("calorimeter: ") + what + " = " + std::to_string(value) + " mm — use a finite value "
-                          + (allow_zero ? ">= 0" : "> 0"));
+    CALO_VALIDATE(ok, std::string("calorimeter: ") + what + " = " + std::to_string(value) +
+                          " mm — use a finite value " + (allow_zero ? ">= 0" : "> 0"));
 }
 }  // namespace
 
@@ -40,8 +40,8 @@ CalorimeterSpec CalorimeterSpec::preset(std::string const& name)
 Calorimeter::Calorimeter(CalorimeterSpec const& spec) : spec_(spec)
 {
     CALO_VALIDATE(spec.thin_layers >= 0 && spec.thick_layers >= 0 && spec.thin_layers + spec.thick_layers > 0,
-                  "calorimeter: " + std::to_string(spec.thin_layers) + " thin and "
-                      + std::to_string(spec.thick_layers) + " thick layers — need at least one layer");
+                  "calorimeter: " + std::to_string(spec.thin_layers) + " thin and " +
+                      std::to_string(spec.thick_layers) + " thick layers — need at least one layer");
     check_thickness(spec.thin_absorber_mm, "thin absorber", true);
     check_thickness(spec.thick_absorber_mm, "thick absorber", true);
     check_thickness(spec.silicon_mm, "silicon", false);
@@ -50,7 +50,8 @@ Calorimeter::Calorimeter(CalorimeterSpec const& spec) : spec_(spec)
 
     double front_mm = 0;
     double front_x0 = 0;
-    auto add_section = [&](int count, double absorber_mm) {
+    auto add_section = [&](int count, double absorber_mm)
+    {
         if (count == 0)
             return;
         std::vector<Slab> const slabs{
@@ -62,8 +63,7 @@ Calorimeter::Calorimeter(CalorimeterSpec const& spec) : spec_(spec)
         section.front_x0 = front_x0;
         section.medium = mix_materials(slabs);
         double mip_loss = 0;
-        for (auto const& slab : slabs)
-            mip_loss += slab.material.mip_loss_mev(slab.thickness_mm);
+        for (auto const& slab : slabs) mip_loss += slab.material.mip_loss_mev(slab.thickness_mm);
         for (int i = 0; i < count; ++i)
         {
             // Boundaries from the index, not by accumulation, so that

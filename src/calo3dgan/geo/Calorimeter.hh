@@ -18,13 +18,13 @@ namespace calo::geo
 //! pitch read off the LCD converter's per-layer cell counts.
 struct CalorimeterSpec
 {
-    int thin_layers = 17;           //!< layers in the front section
-    int thick_layers = 8;           //!< layers in the back section
-    double thin_absorber_mm = 2.4;  //!< W per front layer [mm]
-    double thick_absorber_mm = 4.8; //!< W per back layer [mm]
-    double silicon_mm = 0.5;        //!< sensor thickness [mm]
-    double services_mm = 1.5;       //!< low-density material behind each sensor [mm]
-    double cell_size_mm = 5.1;      //!< square pad pitch [mm]
+    int thin_layers = 17;            //!< layers in the front section
+    int thick_layers = 8;            //!< layers in the back section
+    double thin_absorber_mm = 2.4;   //!< W per front layer [mm]
+    double thick_absorber_mm = 4.8;  //!< W per back layer [mm]
+    double silicon_mm = 0.5;         //!< sensor thickness [mm]
+    double services_mm = 1.5;        //!< low-density material behind each sensor [mm]
+    double cell_size_mm = 5.1;       //!< square pad pitch [mm]
 
     //! Preset B, "lcd": 1.5 mm services, R_M,eff = 15.7 mm in the front.
     static CalorimeterSpec lcd();
@@ -92,8 +92,7 @@ class Calorimeter
     int section_at_depth_mm(double z_mm) const
     {
         int s = 0;
-        while (s + 1 < num_sections() && z_mm >= sections_[s + 1].front_mm)
-            ++s;
+        while (s + 1 < num_sections() && z_mm >= sections_[s + 1].front_mm) ++s;
         return s;
     }
 
@@ -114,8 +113,7 @@ class Calorimeter
     int section_at_x0(double t_x0) const
     {
         int s = 0;
-        while (s + 1 < num_sections() && t_x0 >= sections_[s + 1].front_x0)
-            ++s;
+        while (s + 1 < num_sections() && t_x0 >= sections_[s + 1].front_x0) ++s;
         return s;
     }
 

@@ -14,19 +14,19 @@ EffectiveMedium mix_materials(std::vector<Slab> const& slabs)
     for (auto const& slab : slabs)
     {
         CALO_VALIDATE(slab.thickness_mm >= 0 && std::isfinite(slab.thickness_mm),
-                      "effective medium: slab '" + slab.material.name + "' has thickness "
-                          + std::to_string(slab.thickness_mm) + " mm — use a finite value >= 0");
-        CALO_VALIDATE(slab.material.density_g_cm3 > 0 && slab.material.radiation_length_g_cm2 > 0,
-                      "effective medium: material '" + slab.material.name
-                          + "' needs a positive density and radiation length");
+                      "effective medium: slab '" + slab.material.name + "' has thickness " +
+                          std::to_string(slab.thickness_mm) + " mm — use a finite value >= 0");
+        CALO_VALIDATE(
+            slab.material.density_g_cm3 > 0 && slab.material.radiation_length_g_cm2 > 0,
+            "effective medium: material '" + slab.material.name + "' needs a positive density and radiation length");
         areal_mass += slab.material.density_g_cm3 * slab.thickness_mm / 10;
         thickness_mm += slab.thickness_mm;
     }
     CALO_VALIDATE(areal_mass > 0, "effective medium: the layer has no mass — give a slab a positive thickness");
 
     EffectiveMedium result;
-    double inverse_x0 = 0;   // sum w_i / X0_i [cm^2/g]
-    double ec_over_x0 = 0;   // sum w_i E_c,i / X0_i [MeV cm^2/g]
+    double inverse_x0 = 0;  // sum w_i / X0_i [cm^2/g]
+    double ec_over_x0 = 0;  // sum w_i E_c,i / X0_i [MeV cm^2/g]
     for (auto const& slab : slabs)
     {
         Material const& m = slab.material;

@@ -18,14 +18,14 @@ struct Slab
 //! Geant4 GFlashSamplingShowerParameterisation).
 struct EffectiveMedium
 {
-    double atomic_number = 0;       //!< Z_eff: mass-weighted mean Z
-    double mass_number = 0;         //!< A_eff: mass-weighted mean A [g/mol]
-    double density_g_cm3 = 0;       //!< rho_eff: mass per volume of the layer [g/cm^3]
-    double radiation_length_mm = 0; //!< X0_eff [mm]
-    double critical_energy_mev = 0; //!< E_c,eff [MeV]
-    double moliere_radius_mm = 0;   //!< R_M,eff [mm]
-    double thickness_mm = 0;        //!< sum of slab thicknesses (layer pitch) [mm]
-    double thickness_x0 = 0;        //!< F_s^-1 = pitch / X0_eff: one layer in X0
+    double atomic_number = 0;        //!< Z_eff: mass-weighted mean Z
+    double mass_number = 0;          //!< A_eff: mass-weighted mean A [g/mol]
+    double density_g_cm3 = 0;        //!< rho_eff: mass per volume of the layer [g/cm^3]
+    double radiation_length_mm = 0;  //!< X0_eff [mm]
+    double critical_energy_mev = 0;  //!< E_c,eff [MeV]
+    double moliere_radius_mm = 0;    //!< R_M,eff [mm]
+    double thickness_mm = 0;         //!< sum of slab thicknesses (layer pitch) [mm]
+    double thickness_x0 = 0;         //!< F_s^-1 = pitch / X0_eff: one layer in X0
 };
 
 //! Mix the slabs of one layer (GFLASH sec. 3, eqs. for the effective medium):

@@ -14,21 +14,18 @@ namespace calo::geo
 struct Material
 {
     std::string name;
-    double atomic_number = 0;          //!< Z
-    double mass_number = 0;            //!< A [g/mol]
-    double density_g_cm3 = 0;          //!< rho [g/cm^3]
-    double radiation_length_g_cm2 = 0; //!< X0 [g/cm^2]
-    double critical_energy_mev = 0;    //!< E_c for electrons [MeV]
-    double mip_dedx_mev_cm2_g = 0;     //!< minimum-ionising stopping power [MeV cm^2/g]
+    double atomic_number = 0;           //!< Z
+    double mass_number = 0;             //!< A [g/mol]
+    double density_g_cm3 = 0;           //!< rho [g/cm^3]
+    double radiation_length_g_cm2 = 0;  //!< X0 [g/cm^2]
+    double critical_energy_mev = 0;     //!< E_c for electrons [MeV]
+    double mip_dedx_mev_cm2_g = 0;      //!< minimum-ionising stopping power [MeV cm^2/g]
 
     //! Radiation length [mm].
     double radiation_length_mm() const { return 10 * radiation_length_g_cm2 / density_g_cm3; }
     //! Mean energy loss of a minimum-ionising particle crossing a slab of
     //! `thickness_mm` at normal incidence [MeV].
-    double mip_loss_mev(double thickness_mm) const
-    {
-        return mip_dedx_mev_cm2_g * density_g_cm3 * thickness_mm / 10;
-    }
+    double mip_loss_mev(double thickness_mm) const { return mip_dedx_mev_cm2_g * density_g_cm3 * thickness_mm / 10; }
 };
 
 //! Tungsten, the absorber (PDG: X0 = 6.76 g/cm^2 = 3.504 mm, E_c = 7.97 MeV).

@@ -26,7 +26,10 @@ inline std::pair<double, double> sample_unit_circle(Rng& rng)
         double const v = 2 * rng.uniform() - 1;
         double const s = u * u + v * v;
         if (s < 1 && s > 0)
-            return {(u * u - v * v) / s, 2 * u * v / s};
+        {
+            double const inverse = 1 / s;
+            return {(u * u - v * v) * inverse, 2 * u * v * inverse};
+        }
     }
 }
 
@@ -177,8 +180,8 @@ inline std::int64_t sample_poisson(Rng& rng, double mean)
             return static_cast<std::int64_t>(k);
         if (k < 0 || (us < 0.013 && v > us))
             continue;
-        if (std::log(v) + std::log(inv_alpha) - std::log(a / (us * us) + b)
-            <= -mean + k * log_mean - std::lgamma(k + 1))
+        if (std::log(v) + std::log(inv_alpha) - std::log(a / (us * us) + b) <=
+            -mean + k * log_mean - std::lgamma(k + 1))
             return static_cast<std::int64_t>(k);
     }
 }
@@ -195,8 +198,7 @@ inline std::int64_t sample_geometric(Rng& rng, double mean)
     if (mean <= 16)
     {
         std::int64_t k = 1;
-        while (rng.uniform() < failure)
-            ++k;
+        while (rng.uniform() < failure) ++k;
         return k;
     }
     return 1 + static_cast<std::int64_t>(std::log(rng.uniform_open()) / std::log1p(-1 / mean));

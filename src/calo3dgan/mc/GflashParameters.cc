@@ -21,8 +21,7 @@ double gflash_e_over_mip(double z_passive, double z_active)
     return 1 / (1 + 0.007 * (z_passive - z_active));
 }
 
-LongitudinalParameters
-gflash_longitudinal(double energy_gev, geo::EffectiveMedium const& medium, double e_over_mip)
+LongitudinalParameters gflash_longitudinal(double energy_gev, geo::EffectiveMedium const& medium, double e_over_mip)
 {
     double const ln_y = std::log(energy_gev * 1000 / medium.critical_energy_mev);
     double const z = medium.atomic_number;

@@ -21,11 +21,11 @@ double gflash_e_over_mip(double z_passive, double z_active);
 //! T = (alpha - 1)/beta the depth of the maximum [X0], are bivariate normal.
 struct LongitudinalParameters
 {
-    double mean_ln_tmax = 0;   //!< <ln T_sam>, T in X0
-    double mean_ln_alpha = 0;  //!< <ln alpha_sam>
-    double sigma_ln_tmax = 0;  //!< sigma(ln T_sam)
-    double sigma_ln_alpha = 0; //!< sigma(ln alpha_sam)
-    double correlation = 0;    //!< rho(ln T, ln alpha)
+    double mean_ln_tmax = 0;    //!< <ln T_sam>, T in X0
+    double mean_ln_alpha = 0;   //!< <ln alpha_sam>
+    double sigma_ln_tmax = 0;   //!< sigma(ln T_sam)
+    double sigma_ln_alpha = 0;  //!< sigma(ln alpha_sam)
+    double correlation = 0;     //!< rho(ln T, ln alpha)
 };
 
 //! GP93 sampling-calorimeter means and fluctuations (Geant4
@@ -37,8 +37,7 @@ struct LongitudinalParameters
 //! alpha_hom - 0.476 F_s^-1 are made before the log, which is floored at 0.1;
 //! sigma(ln T) = min(0.5, 1/(-2.5 + 1.25 ln y)), sigma(ln alpha) =
 //! min(0.5, 1/(-0.82 + 0.79 ln y)), rho = 0.784 - 0.023 ln y; y = E/E_c,eff.
-LongitudinalParameters
-gflash_longitudinal(double energy_gev, geo::EffectiveMedium const& medium, double e_over_mip);
+LongitudinalParameters gflash_longitudinal(double energy_gev, geo::EffectiveMedium const& medium, double e_over_mip);
 
 //! Lateral shape at one depth: f(r) = p f_C(r) + (1 - p) f_T(r), with
 //! f_i(r) = 2 r R_i^2/(r^2 + R_i^2)^2 and r in Moliere radii.

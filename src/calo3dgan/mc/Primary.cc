@@ -52,8 +52,8 @@ void check_bounds(double value, std::string const& what, double min_exclusive, d
 {
     std::string const suffix = unit.empty() ? std::string() : " " + unit;
     CALO_VALIDATE_USAGE(value > min_exclusive && value <= max_inclusive,
-                        what + ": " + format_number(value) + suffix + " is out of range — use values > "
-                            + format_number(min_exclusive) + " and <= " + format_number(max_inclusive) + suffix);
+                        what + ": " + format_number(value) + suffix + " is out of range — use values > " +
+                            format_number(min_exclusive) + " and <= " + format_number(max_inclusive) + suffix);
 }
 }  // namespace
 
@@ -83,8 +83,7 @@ ValueSpec ValueSpec::parse(std::string const& raw_text, std::string const& what,
     CALO_VALIDATE_USAGE(!text.empty(), what + ": empty value — " + kForms);
     bool const is_range = text.find(':') != std::string::npos;
     bool const is_list = text.find(',') != std::string::npos;
-    CALO_VALIDATE_USAGE(!(is_range && is_list),
-                        what + ": '" + text + "' mixes ':' and ',' — " + kForms);
+    CALO_VALIDATE_USAGE(!(is_range && is_list), what + ": '" + text + "' mixes ':' and ',' — " + kForms);
 
     std::vector<double> values;
     std::size_t begin = 0;
@@ -97,16 +96,14 @@ ValueSpec ValueSpec::parse(std::string const& raw_text, std::string const& what,
             break;
         begin = end + 1;
     }
-    for (double v : values)
-        check_bounds(v, what, min_exclusive, max_inclusive, unit);
+    for (double v : values) check_bounds(v, what, min_exclusive, max_inclusive, unit);
 
     if (is_range)
     {
-        CALO_VALIDATE_USAGE(values.size() == 2,
-                            what + ": '" + text + "' is not a range lo:hi — " + kForms);
+        CALO_VALIDATE_USAGE(values.size() == 2, what + ": '" + text + "' is not a range lo:hi — " + kForms);
         CALO_VALIDATE_USAGE(values[0] <= values[1],
-                            what + ": '" + text + "' is a reversed range — write the lower bound first ("
-                                + format_number(values[1]) + ":" + format_number(values[0]) + ")");
+                            what + ": '" + text + "' is a reversed range — write the lower bound first (" +
+                                format_number(values[1]) + ":" + format_number(values[0]) + ")");
         return range(values[0], values[1]);
     }
     if (is_list)
@@ -121,8 +118,8 @@ ValueSpec ValueSpec::fixed(double v)
 
 ValueSpec ValueSpec::range(double lo, double hi)
 {
-    CALO_VALIDATE_USAGE(lo <= hi, "range " + format_number(lo) + ":" + format_number(hi)
-                                      + " is reversed — write the lower bound first");
+    CALO_VALIDATE_USAGE(lo <= hi, "range " + format_number(lo) + ":" + format_number(hi) +
+                                      " is reversed — write the lower bound first");
     return ValueSpec(Kind::range, {lo, hi});
 }
 
@@ -142,7 +139,8 @@ double ValueSpec::sample(Rng& rng) const
             // lo + (hi - lo) u stays in [lo, hi] in floating point too.
             return std::min(values_[1], values_[0] + (values_[1] - values_[0]) * rng.uniform());
         case Kind::list:
-        default: {
+        default:
+        {
             auto index = static_cast<std::size_t>(rng.uniform() * static_cast<double>(values_.size()));
             return values_[std::min(index, values_.size() - 1)];
         }

@@ -41,8 +41,8 @@ class ValueSpec
     //! shown in messages. Throws calo::UsageError with one line for empty or
     //! garbage text, non-finite values, values <= min_exclusive or
     //! > max_inclusive, and reversed ranges (a:b with b < a).
-    static ValueSpec parse(std::string const& text, std::string const& what, double min_exclusive,
-                           double max_inclusive, std::string const& unit = {});
+    static ValueSpec parse(std::string const& text, std::string const& what, double min_exclusive, double max_inclusive,
+                           std::string const& unit = {});
     //! Always `v`.
     static ValueSpec fixed(double v);
     //! Uniform in [lo, hi]; throws calo::UsageError if hi < lo.

@@ -3,9 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "calo3dgan/base/Error.hh"
-
 #include "Distributions.hh"
+#include "calo3dgan/base/Error.hh"
 
 namespace calo::mc
 {
@@ -38,8 +37,7 @@ std::vector<double> layer_sampling_fractions(geo::Calorimeter const& calo, Showe
 {
     std::vector<double> result;
     for (int i = 0; i < calo.num_layers(); ++i)
-        result.push_back(options.e_over_mip * options.sampling_fraction_scale
-                         * calo.layer(i).mip_sampling_fraction());
+        result.push_back(options.e_over_mip * options.sampling_fraction_scale * calo.layer(i).mip_sampling_fraction());
     return result;
 }
 
@@ -62,26 +60,27 @@ ShowerOptions resolve(ShowerOptions options)
           "use a width >= 0 in MeV (0.009 for 0.5 mm Si)");
     check(options.stochastic_term > 0 && options.stochastic_term < 10, "stochastic_term", options.stochastic_term,
           "use a value in GeV^1/2 such as 0.17");
-    check(options.crossings_per_cluster == 0
-              || (options.crossings_per_cluster >= 1 && options.crossings_per_cluster < 1e6),
+    check(options.crossings_per_cluster == 0 ||
+              (options.crossings_per_cluster >= 1 && options.crossings_per_cluster < 1e6),
           "crossings_per_cluster", options.crossings_per_cluster, "use 0 (derive from stochastic_term) or a mean >= 1");
     check(options.sigma_ln_tmax_scale >= 0 && options.sigma_ln_tmax_scale <= 10, "sigma_ln_tmax_scale",
           options.sigma_ln_tmax_scale, "use a factor in [0, 10]");
     check(options.sigma_ln_alpha_scale >= 0 && options.sigma_ln_alpha_scale <= 10, "sigma_ln_alpha_scale",
           options.sigma_ln_alpha_scale, "use a factor in [0, 10]");
-    check(options.photon_start_x0 >= 0 && options.photon_start_x0 < 1e3, "photon_start_x0",
-          options.photon_start_x0, "use a mean depth >= 0 in X0 (9/7 for pair production)");
+    check(options.photon_start_x0 >= 0 && options.photon_start_x0 < 1e3, "photon_start_x0", options.photon_start_x0,
+          "use a mean depth >= 0 in X0 (9/7 for pair production)");
     check(options.soft_fraction >= 0 && options.soft_fraction < 1, "soft_fraction", options.soft_fraction,
           "use a fraction in [0, 1)");
     check(options.soft_mean_kev > 0 && options.soft_mean_kev < 1e6, "soft_mean_kev", options.soft_mean_kev,
           "use a positive mean energy in keV");
     check(options.soft_radial_scale > 0 && options.soft_radial_scale < 1e3, "soft_radial_scale",
           options.soft_radial_scale, "use a positive multiple of the tail radius");
-    check(options.noise_mev >= 0 && options.noise_mev < 1e6, "noise_mev", options.noise_mev,
-          "use a noise >= 0 in MeV");
+    check(options.noise_mev >= 0 && options.noise_mev < 1e6, "noise_mev", options.noise_mev, "use a noise >= 0 in MeV");
     check(options.threshold_mev >= 0 && options.threshold_mev < 1e6, "threshold_mev", options.threshold_mev,
           "use a threshold >= 0 in MeV");
     check(options.max_tau > 0 && options.max_tau <= 1e3, "max_tau", options.max_tau, "use a positive limit");
+    check(options.max_radius_mm > 0 && options.max_radius_mm <= 1e5, "max_radius_mm", options.max_radius_mm,
+          "use a positive distance in mm (510 = 100 pads)");
 
     if (options.crossings_per_cluster == 0)
     {
@@ -95,9 +94,9 @@ ShowerOptions resolve(ShowerOptions options)
         double const cv2 = kMoyalVariance * options.mip_width_mev * options.mip_width_mev / (delta * delta);
         double const a2_mev = options.stochastic_term * options.stochastic_term * 1000;
         double const mu = (a2_mev * sf_ref / delta + 1 - cv2) / 2;
-        CALO_VALIDATE(mu >= 1, "shower options: stochastic_term = " + number(options.stochastic_term)
-                                   + " GeV^1/2 is below the pure MIP-counting limit — use at least "
-                                   + number(std::sqrt((1 + cv2) * delta / sf_ref / 1000)) + " GeV^1/2");
+        CALO_VALIDATE(mu >= 1, "shower options: stochastic_term = " + number(options.stochastic_term) +
+                                   " GeV^1/2 is below the pure MIP-counting limit — use at least " +
+                                   number(std::sqrt((1 + cv2) * delta / sf_ref / 1000)) + " GeV^1/2");
         options.crossings_per_cluster = mu;
     }
     return options;
@@ -127,6 +126,7 @@ nlohmann::json to_json(ShowerOptions const& raw)
         {"noise_mev", o.noise_mev},
         {"threshold_mev", o.threshold_mev},
         {"max_tau", o.max_tau},
+        {"max_radius_mm", o.max_radius_mm},
     };
 }
 
@@ -135,8 +135,7 @@ ShowerSimulator::ShowerSimulator(ShowerOptions options)
 {
     sampling_fraction_ = layer_sampling_fractions(calorimeter_, options_);
     reference_sampling_fraction_ = *std::max_element(sampling_fraction_.begin(), sampling_fraction_.end());
-    for (double sf : sampling_fraction_)
-        keep_probability_.push_back(sf / reference_sampling_fraction_);
+    for (double sf : sampling_fraction_) keep_probability_.push_back(sf / reference_sampling_fraction_);
     mean_crossing_mev_ = options_.mip_mpv_mev + kMoyalMean * options_.mip_width_mev;
 }
 
@@ -144,14 +143,14 @@ double ShowerSimulator::simulate(Primary const& primary, Rng& rng, geo::ImageSha
 {
     int const num_layers = calorimeter_.num_layers();
     CALO_VALIDATE(window.nx > 0 && window.ny > 0 && window.nz == num_layers,
-                  "shower window " + window.to_string() + " — use nx, ny > 0 and nz = "
-                      + std::to_string(num_layers) + " (the number of layers)");
-    CALO_VALIDATE(primary.energy_gev >= kMinEnergyGev && primary.energy_gev <= kMaxEnergyGev,
-                  "primary energy " + number(primary.energy_gev)
-                      + " GeV is outside the GFLASH range — use 0.1 to 10000 GeV");
+                  "shower window " + window.to_string() + " — use nx, ny > 0 and nz = " + std::to_string(num_layers) +
+                      " (the number of layers)");
+    CALO_VALIDATE(
+        primary.energy_gev >= kMinEnergyGev && primary.energy_gev <= kMaxEnergyGev,
+        "primary energy " + number(primary.energy_gev) + " GeV is outside the GFLASH range — use 0.1 to 10000 GeV");
     CALO_VALIDATE(primary.theta_rad > 0 && primary.theta_rad < kPi,
-                  "primary angle " + number(primary.theta_rad)
-                      + " rad — use an angle strictly between 0 and pi (pi/2 = normal incidence)");
+                  "primary angle " + number(primary.theta_rad) +
+                      " rad — use an angle strictly between 0 and pi (pi/2 = normal incidence)");
     std::fill(out, out + window.size(), 0.0f);
 
     double const energy_gev = primary.energy_gev;
@@ -190,6 +189,8 @@ double ShowerSimulator::simulate(Primary const& primary, Rng& rng, geo::ImageSha
     double const sin_theta = std::sin(primary.theta_rad);
     double const cos_theta = std::cos(primary.theta_rad);
     double const cell_mm = calorimeter_.cell_size_mm();
+    double const inverse_cell_mm = 1 / cell_mm;
+    double const inverse_sin_theta = 1 / sin_theta;
     double impact_x = 0;
     double impact_y = 0;
     if (options_.random_impact)
@@ -197,8 +198,8 @@ double ShowerSimulator::simulate(Primary const& primary, Rng& rng, geo::ImageSha
         impact_x = (rng.uniform() - 0.5) * cell_mm;
         impact_y = (rng.uniform() - 0.5) * cell_mm;
     }
-    double const start_x0
-        = primary.particle == Particle::photon ? sample_exponential(rng, options_.photon_start_x0) : 0.0;
+    double const start_x0 =
+        primary.particle == Particle::photon ? sample_exponential(rng, options_.photon_start_x0) : 0.0;
 
     thread_local std::vector<Hit> hits;
     hits.clear();
@@ -207,11 +208,12 @@ double ShowerSimulator::simulate(Primary const& primary, Rng& rng, geo::ImageSha
     // Place one energy point at shower depth t (from the start, in X0): a
     // MIP cluster (core or tail component) or a soft hit (wide tail); false
     // when it leaves the stack or is thinned away (spec sec. 5.3, step 4).
-    auto place = [&](double t_x0, bool soft, Hit& hit) {
+    auto place = [&](double t_x0, bool soft, Hit& hit)
+    {
         double const axis_x0 = start_x0 + t_x0;
         // An oblique axis crosses X0/sin(theta) per unit of stack depth.
         double const axis_depth_mm = calorimeter_.depth_mm_at_x0(axis_x0 * sin_theta);
-        double const path_mm = axis_depth_mm / sin_theta;
+        double const path_mm = axis_depth_mm * inverse_sin_theta;
         int const section = calorimeter_.section_at_depth_mm(axis_depth_mm);
         RadialShape const shape = radial[section](std::min(t_x0 * tau_per_x0, options_.max_tau));
         double radius;
@@ -222,6 +224,8 @@ double ShowerSimulator::simulate(Primary const& primary, Rng& rng, geo::ImageSha
         // Inverse of the component's CDF r^2/(r^2 + R^2).
         double const u = rng.uniform();
         double const r_mm = moliere_mm[section] * radius * std::sqrt(u / (1 - u));
+        if (r_mm > options_.max_radius_mm)
+            return false;
         auto const [cos_phi, sin_phi] = sample_unit_circle(rng);
         // Transverse unit vectors e1 = (1, 0, 0), e2 = (0, sin, -cos).
         double const x = impact_x + r_mm * cos_phi;
@@ -234,8 +238,13 @@ double ShowerSimulator::simulate(Primary const& primary, Rng& rng, geo::ImageSha
         double const keep = keep_probability_[layer];
         if (keep < 1 && rng.uniform() >= keep)
             return false;
-        hit.ix = static_cast<int>(std::floor(x / cell_mm + 0.5));
-        hit.iy = static_cast<int>(std::floor(y / cell_mm + 0.5));
+        double const ix = std::floor(x * inverse_cell_mm + 0.5);
+        double const iy = std::floor(y * inverse_cell_mm + 0.5);
+        // Only a grazing axis (theta within ~1e-6 of 0 or pi) gets this far.
+        if (!(std::fabs(ix) < 1e8 && std::fabs(iy) < 1e8))
+            return false;
+        hit.ix = static_cast<int>(ix);
+        hit.iy = static_cast<int>(iy);
         hit.layer = layer;
         return true;
     };
@@ -243,8 +252,8 @@ double ShowerSimulator::simulate(Primary const& primary, Rng& rng, geo::ImageSha
     // MIP clusters: compound Poisson with geometric multiplicity, each
     // crossing a Moyal deposit (spec sec. 3.3 and 5.3).
     double const visible_mev = energy_gev * 1000 * reference_sampling_fraction_;
-    double const mean_clusters
-        = visible_mev * (1 - options_.soft_fraction) / (mean_crossing_mev_ * options_.crossings_per_cluster);
+    double const mean_clusters =
+        visible_mev * (1 - options_.soft_fraction) / (mean_crossing_mev_ * options_.crossings_per_cluster);
     std::int64_t const num_clusters = sample_poisson(rng, mean_clusters);
     hits.reserve(static_cast<std::size_t>(num_clusters));
     double const mpv = options_.mip_mpv_mev;
@@ -318,8 +327,8 @@ double ShowerSimulator::simulate(Primary const& primary, Rng& rng, geo::ImageSha
         long const wy = hit.iy - first_y;
         if (wx < 0 || wx >= window.nx || wy < 0 || wy >= window.ny)
             continue;
-        out[window.index(static_cast<int>(wx), static_cast<int>(wy), hit.layer)]
-            += static_cast<float>(hit.energy_mev * 1e-3);
+        out[window.index(static_cast<int>(wx), static_cast<int>(wy), hit.layer)] +=
+            static_cast<float>(hit.energy_mev * 1e-3);
     }
 
     if (options_.noise_mev > 0 || options_.threshold_mev > 0)

@@ -3,14 +3,14 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <sstream>
 #include <string_view>
 #include <utility>
 
-#include "calo3dgan/base/Error.hh"
-
 #include "LayerTable.hh"
+#include "calo3dgan/base/Error.hh"
 
 namespace calo::nn
 {
@@ -19,22 +19,22 @@ namespace calo::nn
 //---------------------------------------------------------------------------//
 bool operator==(GeneratorBlockConfig const& a, GeneratorBlockConfig const& b)
 {
-    return a.upsample == b.upsample && a.zero_padding == b.zero_padding && a.filters == b.filters
-           && a.kernel == b.kernel && a.padding == b.padding && a.bias == b.bias && a.initializer == b.initializer
-           && a.activation == b.activation && a.batchnorm == b.batchnorm;
+    return a.upsample == b.upsample && a.zero_padding == b.zero_padding && a.filters == b.filters &&
+           a.kernel == b.kernel && a.padding == b.padding && a.bias == b.bias && a.initializer == b.initializer &&
+           a.activation == b.activation && a.batchnorm == b.batchnorm;
 }
 
 bool operator==(GeneratorConfig const& a, GeneratorConfig const& b)
 {
-    return a.reshape == b.reshape && a.reshape_channels == b.reshape_channels
-           && a.dense_initializer == b.dense_initializer && a.blocks == b.blocks;
+    return a.reshape == b.reshape && a.reshape_channels == b.reshape_channels &&
+           a.dense_initializer == b.dense_initializer && a.blocks == b.blocks;
 }
 
 bool operator==(DiscriminatorBlockConfig const& a, DiscriminatorBlockConfig const& b)
 {
-    return a.zero_padding == b.zero_padding && a.filters == b.filters && a.kernel == b.kernel
-           && a.padding == b.padding && a.bias == b.bias && a.initializer == b.initializer
-           && a.activation == b.activation && a.batchnorm == b.batchnorm && a.dropout == b.dropout;
+    return a.zero_padding == b.zero_padding && a.filters == b.filters && a.kernel == b.kernel &&
+           a.padding == b.padding && a.bias == b.bias && a.initializer == b.initializer &&
+           a.activation == b.activation && a.batchnorm == b.batchnorm && a.dropout == b.dropout;
 }
 
 bool operator==(DiscriminatorConfig const& a, DiscriminatorConfig const& b)
@@ -44,18 +44,18 @@ bool operator==(DiscriminatorConfig const& a, DiscriminatorConfig const& b)
 
 bool operator==(TrainConfig const& a, TrainConfig const& b)
 {
-    return a.loss_weights == b.loss_weights && a.learning_rate == b.learning_rate && a.rho == b.rho
-           && a.epsilon == b.epsilon && a.batch_size == b.batch_size && a.epochs == b.epochs && a.xscale == b.xscale
-           && a.yscale == b.yscale && a.energy_min == b.energy_min && a.energy_max == b.energy_max
-           && a.angle_min_rad == b.angle_min_rad && a.angle_max_rad == b.angle_max_rad;
+    return a.loss_weights == b.loss_weights && a.learning_rate == b.learning_rate && a.rho == b.rho &&
+           a.epsilon == b.epsilon && a.batch_size == b.batch_size && a.epochs == b.epochs && a.xscale == b.xscale &&
+           a.yscale == b.yscale && a.energy_min == b.energy_min && a.energy_max == b.energy_max &&
+           a.angle_min_rad == b.angle_min_rad && a.angle_max_rad == b.angle_max_rad;
 }
 
 bool operator==(ArchitectureConfig const& a, ArchitectureConfig const& b)
 {
-    return a.name == b.name && a.family == b.family && a.latent_size == b.latent_size
-           && a.image_shape == b.image_shape && a.power == b.power && a.leaky_relu_slope == b.leaky_relu_slope
-           && a.batchnorm == b.batchnorm && a.generator == b.generator && a.discriminator == b.discriminator
-           && a.train == b.train;
+    return a.name == b.name && a.family == b.family && a.latent_size == b.latent_size &&
+           a.image_shape == b.image_shape && a.power == b.power && a.leaky_relu_slope == b.leaky_relu_slope &&
+           a.batchnorm == b.batchnorm && a.generator == b.generator && a.discriminator == b.discriminator &&
+           a.train == b.train;
 }
 
 //---------------------------------------------------------------------------//
@@ -63,7 +63,7 @@ bool operator==(ArchitectureConfig const& a, ArchitectureConfig const& b)
 //---------------------------------------------------------------------------//
 namespace
 {
-template<class E>
+template <class E>
 struct EnumName
 {
     E value;
@@ -71,15 +71,15 @@ struct EnumName
 };
 
 constexpr EnumName<ModelFamily> kFamilyNames[] = {{ModelFamily::a, "a"}, {ModelFamily::b, "b"}};
-constexpr EnumName<Activation> kActivationNames[]
-    = {{Activation::linear, "linear"}, {Activation::relu, "relu"}, {Activation::leaky_relu, "leaky_relu"}};
+constexpr EnumName<Activation> kActivationNames[] = {
+    {Activation::linear, "linear"}, {Activation::relu, "relu"}, {Activation::leaky_relu, "leaky_relu"}};
 constexpr EnumName<Initializer> kInitializerNames[] = {{Initializer::glorot_uniform, "glorot_uniform"},
                                                        {Initializer::glorot_normal, "glorot_normal"},
                                                        {Initializer::he_uniform, "he_uniform"},
                                                        {Initializer::he_normal, "he_normal"}};
 constexpr EnumName<ConvPadding> kPaddingNames[] = {{ConvPadding::valid, "valid"}, {ConvPadding::same, "same"}};
 
-template<class E, std::size_t N>
+template <class E, std::size_t N>
 char const* enum_to_string(E value, EnumName<E> const (&names)[N])
 {
     for (auto const& entry : names)
@@ -90,12 +90,11 @@ char const* enum_to_string(E value, EnumName<E> const (&names)[N])
     return "?";
 }
 
-template<class E, std::size_t N>
+template <class E, std::size_t N>
 std::string enum_choices(EnumName<E> const (&names)[N])
 {
     std::string result;
-    for (auto const& entry : names)
-        result += (result.empty() ? "\"" : ", \"") + std::string(entry.name) + "\"";
+    for (auto const& entry : names) result += (result.empty() ? "\"" : ", \"") + std::string(entry.name) + "\"";
     return result;
 }
 }  // namespace
@@ -281,7 +280,8 @@ ArchitectureConfig preset(std::string const& name)
 //---------------------------------------------------------------------------//
 void validate(ArchitectureConfig const& config)
 {
-    auto check_positive = [](double value, char const* key) {
+    auto check_positive = [](double value, char const* key)
+    {
         CALO_VALIDATE(std::isfinite(value) && value > 0,
                       std::string(key) + " = " + std::to_string(value) + " must be positive — fix the configuration");
     };
@@ -291,31 +291,30 @@ void validate(ArchitectureConfig const& config)
     CALO_VALIDATE(std::isfinite(config.leaky_relu_slope) && config.leaky_relu_slope >= 0,
                   "leaky_relu_slope must be >= 0 — fix the configuration");
     CALO_VALIDATE(config.batchnorm.momentum >= 0 && config.batchnorm.momentum < 1,
-                  "batchnorm.momentum = " + std::to_string(config.batchnorm.momentum)
-                      + " must be in [0, 1) (Keras convention: 0.99 keeps 99% of the moving average) — fix it");
+                  "batchnorm.momentum = " + std::to_string(config.batchnorm.momentum) +
+                      " must be in [0, 1) (Keras convention: 0.99 keeps 99% of the moving average) — fix it");
     check_positive(config.batchnorm.epsilon, "batchnorm.epsilon");
 
     auto const gen_layers = describe_generator(config);
     auto const& last = gen_layers.back();
-    std::vector<std::int64_t> const expected
-        = {config.image_shape.nx, config.image_shape.ny, config.image_shape.nz, 1};
-    auto shape_text = [](std::vector<std::int64_t> const& s) {
+    std::vector<std::int64_t> const expected = {config.image_shape.nx, config.image_shape.ny, config.image_shape.nz, 1};
+    auto shape_text = [](std::vector<std::int64_t> const& s)
+    {
         std::string text;
-        for (auto v : s)
-            text += (text.empty() ? "" : "x") + std::to_string(v);
+        for (auto v : s) text += (text.empty() ? "" : "x") + std::to_string(v);
         return text;
     };
-    CALO_VALIDATE(last.output_shape == expected,
-                  "the generator produces " + shape_text(last.output_shape) + " images but image_shape is "
-                      + shape_text(expected) + " (x, y, z, channels) — fix the generator blocks or image_shape");
+    CALO_VALIDATE(last.output_shape == expected, "the generator produces " + shape_text(last.output_shape) +
+                                                     " images but image_shape is " + shape_text(expected) +
+                                                     " (x, y, z, channels) — fix the generator blocks or image_shape");
     describe_discriminator(config);
 
     auto const& train = config.train;
     std::size_t const num_outputs = config.family == ModelFamily::a ? 3 : 4;
     CALO_VALIDATE(train.loss_weights.size() == num_outputs,
-                  "train.loss_weights has " + std::to_string(train.loss_weights.size()) + " entries but family "
-                      + to_string(config.family) + " has " + std::to_string(num_outputs)
-                      + " discriminator losses — give one weight per loss");
+                  "train.loss_weights has " + std::to_string(train.loss_weights.size()) + " entries but family " +
+                      to_string(config.family) + " has " + std::to_string(num_outputs) +
+                      " discriminator losses — give one weight per loss");
     for (double w : train.loss_weights)
         CALO_VALIDATE(std::isfinite(w) && w >= 0, "train.loss_weights must be >= 0 — fix the configuration");
     check_positive(train.learning_rate, "train.learning_rate");
@@ -329,9 +328,9 @@ void validate(ArchitectureConfig const& config)
                   "train.energy_min/energy_max must satisfy 0 < min <= max — fix the configuration");
     if (config.family == ModelFamily::b)
     {
-        CALO_VALIDATE(train.angle_min_rad > 0 && train.angle_min_rad <= train.angle_max_rad
-                          && train.angle_max_rad < kPi,
-                      "train.angle_min_rad/angle_max_rad must satisfy 0 < min <= max < pi — fix the configuration");
+        CALO_VALIDATE(
+            train.angle_min_rad > 0 && train.angle_min_rad <= train.angle_max_rad && train.angle_max_rad < kPi,
+            "train.angle_min_rad/angle_max_rad must satisfy 0 < min <= max < pi — fix the configuration");
     }
 }
 
@@ -376,12 +375,11 @@ toml::table to_table(ArchitectureConfig const& config)
         });
     }
     root.insert_or_assign(
-        "generator",
-        toml::table{
-            {"reshape", toml::array{gen.reshape.x, gen.reshape.y, gen.reshape.z, gen.reshape_channels}},
-            {"dense_initializer", to_string(gen.dense_initializer)},
-            {"blocks", std::move(gen_blocks)},
-        });
+        "generator", toml::table{
+                         {"reshape", toml::array{gen.reshape.x, gen.reshape.y, gen.reshape.z, gen.reshape_channels}},
+                         {"dense_initializer", to_string(gen.dense_initializer)},
+                         {"blocks", std::move(gen_blocks)},
+                     });
 
     auto const& disc = config.discriminator;
     toml::array disc_blocks;
@@ -399,30 +397,27 @@ toml::table to_table(ArchitectureConfig const& config)
             {"dropout", block.dropout},
         });
     }
-    root.insert_or_assign("discriminator",
-                          toml::table{
-                              {"pooling", int3_array(disc.pooling)},
-                              {"dense_initializer", to_string(disc.dense_initializer)},
-                              {"blocks", std::move(disc_blocks)},
-                          });
+    root.insert_or_assign("discriminator", toml::table{
+                                               {"pooling", int3_array(disc.pooling)},
+                                               {"dense_initializer", to_string(disc.dense_initializer)},
+                                               {"blocks", std::move(disc_blocks)},
+                                           });
 
     auto const& train = config.train;
     toml::array weights;
-    for (double w : train.loss_weights)
-        weights.push_back(w);
-    root.insert_or_assign("train",
-                          toml::table{
-                              {"loss_weights", std::move(weights)},
-                              {"learning_rate", train.learning_rate},
-                              {"rho", train.rho},
-                              {"epsilon", train.epsilon},
-                              {"batch_size", train.batch_size},
-                              {"epochs", train.epochs},
-                              {"xscale", train.xscale},
-                              {"yscale", train.yscale},
-                              {"energy_range", toml::array{train.energy_min, train.energy_max}},
-                              {"angle_range_rad", toml::array{train.angle_min_rad, train.angle_max_rad}},
-                          });
+    for (double w : train.loss_weights) weights.push_back(w);
+    root.insert_or_assign("train", toml::table{
+                                       {"loss_weights", std::move(weights)},
+                                       {"learning_rate", train.learning_rate},
+                                       {"rho", train.rho},
+                                       {"epsilon", train.epsilon},
+                                       {"batch_size", train.batch_size},
+                                       {"epochs", train.epochs},
+                                       {"xscale", train.xscale},
+                                       {"yscale", train.yscale},
+                                       {"energy_range", toml::array{train.energy_min, train.energy_max}},
+                                       {"angle_range_rad", toml::array{train.angle_min_rad, train.angle_max_rad}},
+                                   });
     return root;
 }
 
@@ -474,7 +469,7 @@ class TableReader
         }
     }
 
-    template<class E, std::size_t N>
+    template <class E, std::size_t N>
     void read_enum(std::string_view key, E& value, EnumName<E> const (&names)[N])
     {
         std::string text;
@@ -489,8 +484,8 @@ class TableReader
                 return;
             }
         }
-        throw InputError(origin_ + ": " + where(key) + " = \"" + text + "\" is not one of " + enum_choices(names)
-                         + " — use one of these");
+        throw InputError(origin_ + ": " + where(key) + " = \"" + text + "\" is not one of " + enum_choices(names) +
+                         " — use one of these");
     }
 
     //! A fixed-size array of integers.
@@ -527,8 +522,8 @@ class TableReader
         if (!node)
             return {};
         auto const* array = node->as_array();
-        std::string const expected
-            = size > 0 ? "an array of " + std::to_string(size) + " numbers" : std::string("an array of numbers");
+        std::string const expected =
+            size > 0 ? "an array of " + std::to_string(size) + " numbers" : std::string("an array of numbers");
         if (!array || (size > 0 && array->size() != size) || array->empty())
             throw type_error(key, expected, *node);
         std::vector<double> result;
@@ -570,11 +565,10 @@ class TableReader
             if (std::find(known_.begin(), known_.end(), key.str()) == known_.end())
             {
                 std::string valid;
-                for (auto const& k : known_)
-                    valid += (valid.empty() ? "" : ", ") + k;
-                throw InputError(origin_ + ": unknown key '" + where(key.str()) + "' (valid keys "
-                                 + (prefix_.empty() ? std::string("at the top level") : "in [" + prefix_ + "]")
-                                 + ": " + valid + ") — fix the spelling or remove it");
+                for (auto const& k : known_) valid += (valid.empty() ? "" : ", ") + k;
+                throw InputError(origin_ + ": unknown key '" + where(key.str()) + "' (valid keys " +
+                                 (prefix_.empty() ? std::string("at the top level") : "in [" + prefix_ + "]") + ": " +
+                                 valid + ") — fix the spelling or remove it");
             }
         }
     }
@@ -600,8 +594,8 @@ class TableReader
     {
         std::ostringstream got;
         got << node.type();
-        return InputError(origin_ + ": " + where(key) + " must be " + expected + " (got a value of type "
-                          + got.str() + ") — fix the value");
+        return InputError(origin_ + ": " + where(key) + " must be " + expected + " (got a value of type " + got.str() +
+                          ") — fix the value");
     }
 
     toml::table const& table_;
@@ -772,17 +766,99 @@ ArchitectureConfig load_config(std::string const& path)
     }
     catch (toml::parse_error const& e)
     {
-        throw InputError(path + ": cannot read the model configuration: " + describe_parse_error(e)
-                         + " — check the path and the TOML syntax");
+        throw InputError(path + ": cannot read the model configuration: " + describe_parse_error(e) +
+                         " — check the path and the TOML syntax");
     }
     return from_table(table, path);
 }
+
+namespace
+{
+//! Shortest text that reads back as the same double, always TOML float syntax.
+std::string format_double(double value)
+{
+    char buffer[64];
+    auto const result = std::to_chars(buffer, buffer + sizeof(buffer), value);
+    std::string text(buffer, result.ptr);
+    if (text.find_first_of(".eEn") == std::string::npos)  // "100" -> "100.0"; nan/inf excluded
+        text += ".0";
+    return text;
+}
+
+std::string format_string(std::string const& value)
+{
+    std::string text = "\"";
+    for (char c : value)
+    {
+        if (c == '"' || c == '\\')
+            text += '\\';
+        text += c;
+    }
+    return text + "\"";
+}
+
+std::string format_value(toml::node const& node)
+{
+    if (auto const* v = node.as_string())
+        return format_string(v->get());
+    if (auto const* v = node.as_integer())
+        return std::to_string(v->get());
+    if (auto const* v = node.as_floating_point())
+        return format_double(v->get());
+    if (auto const* v = node.as_boolean())
+        return v->get() ? "true" : "false";
+    auto const* array = node.as_array();
+    CALO_ASSERT(array);
+    std::string text = "[";
+    for (std::size_t i = 0; i < array->size(); ++i) text += (i ? ", " : "") + format_value(*array->get(i));
+    return text + "]";
+}
+
+//! Plain values first (name and family leading), then tables, then arrays
+//! of tables, each as a [section] / [[section]] like the preset files.
+void emit_table(std::ostream& os, toml::table const& table, std::string const& path)
+{
+    std::vector<std::string> keys;
+    for (auto const& [key, node] : table) keys.emplace_back(key.str());
+    std::stable_partition(keys.begin(), keys.end(), [](std::string const& k) { return k == "name" || k == "family"; });
+    std::stable_partition(keys.begin(), keys.end(), [](std::string const& k) { return k == "name"; });
+    for (auto const& key : keys)
+    {
+        auto const& node = *table.get(key);
+        if (!node.is_table() && !node.is_array_of_tables())
+            os << key << " = " << format_value(node) << '\n';
+    }
+    for (auto const& key : keys)
+    {
+        auto const& node = *table.get(key);
+        std::string const sub = path.empty() ? key : path + "." + key;
+        if (auto const* t = node.as_table())
+        {
+            os << "\n[" << sub << "]\n";
+            emit_table(os, *t, sub);
+        }
+    }
+    for (auto const& key : keys)
+    {
+        auto const& node = *table.get(key);
+        std::string const sub = path.empty() ? key : path + "." + key;
+        if (node.is_array_of_tables())
+        {
+            for (auto const& element : *node.as_array())
+            {
+                os << "\n[[" << sub << "]]\n";
+                emit_table(os, *element.as_table(), sub);
+            }
+        }
+    }
+}
+}  // namespace
 
 std::string to_toml_string(ArchitectureConfig const& config)
 {
     std::ostringstream os;
     os << "# calo3dgan model configuration '" << config.name << "' (resolved)\n";
-    os << to_table(config) << '\n';
+    emit_table(os, to_table(config), "");
     return os.str();
 }
 
@@ -803,8 +879,7 @@ std::string trim(std::string_view text)
 std::string list_keys(toml::table const& table)
 {
     std::string result;
-    for (auto const& [key, node] : table)
-        result += (result.empty() ? "" : ", ") + std::string(key.str());
+    for (auto const& [key, node] : table) result += (result.empty() ? "" : ", ") + std::string(key.str());
     return result;
 }
 
@@ -819,8 +894,8 @@ toml::table parse_value(std::string const& text, toml::node const& current, std:
     catch (toml::parse_error const&)
     {
         // A bare word (family=b, padding=same) is taken as a string
-        CALO_VALIDATE(current.is_string(), origin + ": cannot parse the value '" + text
-                                               + "' — give a TOML value, e.g. 64, 1e-6, true, [3, 0.1, 25, 0.1]");
+        CALO_VALIDATE(current.is_string(), origin + ": cannot parse the value '" + text +
+                                               "' — give a TOML value, e.g. 64, 1e-6, true, [3, 0.1, 25, 0.1]");
         parsed.insert_or_assign("value", text);
     }
     auto const& value = *parsed.get("value");
@@ -833,8 +908,8 @@ toml::table parse_value(std::string const& text, toml::node const& current, std:
         std::ostringstream expected, got;
         expected << current.type();
         got << value.type();
-        throw InputError(origin + ": the value must be of type " + expected.str() + " (got " + got.str()
-                         + ") — fix the value");
+        throw InputError(origin + ": the value must be of type " + expected.str() + " (got " + got.str() +
+                         ") — fix the value");
     }
     return parsed;
 }
@@ -872,8 +947,8 @@ void apply_override(ArchitectureConfig& config, std::string const& assignment)
         if (auto* table = node->as_table())
         {
             toml::node* child = table->get(part);
-            CALO_VALIDATE(child, origin + ": unknown configuration key '" + path + "' (valid keys at " + parent
-                                     + ": " + list_keys(*table) + ") — fix the key");
+            CALO_VALIDATE(child, origin + ": unknown configuration key '" + path + "' (valid keys at " + parent + ": " +
+                                     list_keys(*table) + ") — fix the key");
             if (is_last)
             {
                 auto parsed = parse_value(text, *child, origin);
@@ -888,15 +963,14 @@ void apply_override(ArchitectureConfig& config, std::string const& assignment)
             if (numeric)
                 index = std::stoul(part);
             CALO_VALIDATE(numeric && index < array->size(),
-                          origin + ": '" + path + "' is not an element of " + parent + " (valid indices 0 to "
-                              + std::to_string(array->size()) + " - 1) — fix the index");
+                          origin + ": '" + path + "' is not an element of " + parent + " (valid indices 0 to " +
+                              std::to_string(array->size()) + " - 1) — fix the index");
             toml::node* child = array->get(index);
             if (is_last)
             {
                 auto parsed = parse_value(text, *child, origin);
-                parsed.get("value")->visit([&](auto& value) {
-                    array->replace(array->cbegin() + static_cast<std::ptrdiff_t>(index), value);
-                });
+                parsed.get("value")->visit(
+                    [&](auto& value) { array->replace(array->cbegin() + static_cast<std::ptrdiff_t>(index), value); });
                 child = array->get(index);
             }
             node = child;

@@ -39,16 +39,16 @@ enum class Activation
 enum class Initializer
 {
     glorot_uniform,  //!< U(+-sqrt(6 / (fan_in + fan_out))), the Keras default
-    glorot_normal,  //!< truncated normal, std sqrt(2 / (fan_in + fan_out))
-    he_uniform,  //!< U(+-sqrt(6 / fan_in))
-    he_normal,  //!< truncated normal, std sqrt(2 / fan_in)
+    glorot_normal,   //!< truncated normal, std sqrt(2 / (fan_in + fan_out))
+    he_uniform,      //!< U(+-sqrt(6 / fan_in))
+    he_normal,       //!< truncated normal, std sqrt(2 / fan_in)
 };
 
 //! Convolution padding (Keras names).
 enum class ConvPadding
 {
     valid,  //!< no padding
-    same,  //!< TensorFlow 'same': total k-1, floor((k-1)/2) before, rest after
+    same,   //!< TensorFlow 'same': total k-1, floor((k-1)/2) before, rest after
 };
 
 //! Per-axis integers, ordered (x, y, z) = (D, H, W) of an NCDHW tensor.
@@ -70,10 +70,10 @@ struct Int3
 //! block gives the same layer sequence.
 struct GeneratorBlockConfig
 {
-    Int3 upsample{1, 1, 1};  //!< nearest-neighbour repeat factors (UpSampling3D)
+    Int3 upsample{1, 1, 1};      //!< nearest-neighbour repeat factors (UpSampling3D)
     Int3 zero_padding{0, 0, 0};  //!< symmetric zeros per side (ZeroPadding3D)
-    int filters = 1;  //!< output channels
-    Int3 kernel{1, 1, 1};  //!< kernel size (kx, ky, kz)
+    int filters = 1;             //!< output channels
+    Int3 kernel{1, 1, 1};        //!< kernel size (kx, ky, kz)
     ConvPadding padding = ConvPadding::valid;
     bool bias = true;
     Initializer initializer = Initializer::he_uniform;  //!< kernel initialiser
@@ -113,10 +113,7 @@ struct DiscriminatorBlockConfig
     double dropout = 0.2;  //!< element-wise dropout rate (Keras Dropout)
 
     friend bool operator==(DiscriminatorBlockConfig const& a, DiscriminatorBlockConfig const& b);
-    friend bool operator!=(DiscriminatorBlockConfig const& a, DiscriminatorBlockConfig const& b)
-    {
-        return !(a == b);
-    }
+    friend bool operator!=(DiscriminatorBlockConfig const& a, DiscriminatorBlockConfig const& b) { return !(a == b); }
 };
 
 //! Discriminator: blocks -> AveragePooling3D (floor) -> channels-last Flatten
@@ -155,8 +152,8 @@ struct TrainConfig
     //! B [BCE, MAPE(y), MAE(theta), MAPE(ECAL)].
     std::vector<double> loss_weights{2.0, 0.1, 0.1};
     double learning_rate = 1e-3;  //!< RMSprop
-    double rho = 0.9;  //!< RMSprop decay (torch alpha)
-    double epsilon = 1e-7;  //!< RMSprop epsilon (outside the square root)
+    double rho = 0.9;             //!< RMSprop decay (torch alpha)
+    double epsilon = 1e-7;        //!< RMSprop epsilon (outside the square root)
     int batch_size = 128;
     int epochs = 50;
     double xscale = 100.0;  //!< cell energies are multiplied by this

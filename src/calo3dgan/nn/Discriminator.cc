@@ -1,10 +1,9 @@
 #include "Discriminator.hh"
 
-#include "calo3dgan/base/Error.hh"
-#include "calo3dgan/base/Random.hh"
-
 #include "Initializers.hh"
 #include "PhysicsHeads.hh"
+#include "calo3dgan/base/Error.hh"
+#include "calo3dgan/base/Random.hh"
 #include "detail/Layers.hh"
 
 namespace calo::nn
@@ -30,7 +29,8 @@ void DiscriminatorImpl::reset()
             register_module("conv" + id, detail::make_conv(channels, block.filters, block.kernel, block.bias)));
         channels = block.filters;
         if (block.batchnorm)
-            batchnorms_.push_back(register_module("batchnorm" + id, detail::make_batchnorm(channels, config_.batchnorm)));
+            batchnorms_.push_back(
+                register_module("batchnorm" + id, detail::make_batchnorm(channels, config_.batchnorm)));
         else
             batchnorms_.emplace_back(nullptr);
     }
@@ -66,10 +66,10 @@ void DiscriminatorImpl::initialize(std::uint64_t seed)
 torch::Tensor DiscriminatorImpl::features(torch::Tensor const& images)
 {
     auto const& shape = config_.image_shape;
-    CALO_VALIDATE(images.dim() == 5 && images.size(1) == 1 && images.size(2) == shape.nx
-                      && images.size(3) == shape.ny && images.size(4) == shape.nz,
-                  "discriminator input must be (N, 1, " + std::to_string(shape.nx) + ", " + std::to_string(shape.ny)
-                      + ", " + std::to_string(shape.nz) + ") images");
+    CALO_VALIDATE(images.dim() == 5 && images.size(1) == 1 && images.size(2) == shape.nx &&
+                      images.size(3) == shape.ny && images.size(4) == shape.nz,
+                  "discriminator input must be (N, 1, " + std::to_string(shape.nx) + ", " + std::to_string(shape.ny) +
+                      ", " + std::to_string(shape.nz) + ") images");
     namespace F = torch::nn::functional;
     auto const& disc = config_.discriminator;
     auto x = images;

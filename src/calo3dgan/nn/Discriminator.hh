@@ -1,10 +1,10 @@
 #pragma once
 // 3DGAN discriminator: calorimeter image -> real/fake probability, energy
 // regression and the parameter-free physics heads.
+#include <torch/torch.h>
+
 #include <cstdint>
 #include <vector>
-
-#include <torch/torch.h>
 
 #include "ArchitectureConfig.hh"
 #include "LayerTable.hh"
@@ -15,10 +15,10 @@ namespace calo::nn
 struct DiscriminatorOutput
 {
     torch::Tensor probability;  //!< 'generation': sigmoid(logit), P(real)
-    torch::Tensor logit;  //!< pre-sigmoid value of 'generation'
-    torch::Tensor energy;  //!< 'auxiliary': linear regression of y = E_p / yscale
-    torch::Tensor ecal;  //!< sum of input^(1/power): cell energies in network units
-    torch::Tensor angle;  //!< measured angle [rad] (family b); undefined for a
+    torch::Tensor logit;        //!< pre-sigmoid value of 'generation'
+    torch::Tensor energy;       //!< 'auxiliary': linear regression of y = E_p / yscale
+    torch::Tensor ecal;         //!< sum of input^(1/power): cell energies in network units
+    torch::Tensor angle;        //!< measured angle [rad] (family b); undefined for a
 };
 
 /*!

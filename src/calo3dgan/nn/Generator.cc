@@ -1,9 +1,8 @@
 #include "Generator.hh"
 
+#include "Initializers.hh"
 #include "calo3dgan/base/Error.hh"
 #include "calo3dgan/base/Random.hh"
-
-#include "Initializers.hh"
 #include "detail/Layers.hh"
 
 namespace calo::nn
@@ -30,7 +29,8 @@ void GeneratorImpl::reset()
             register_module("conv" + id, detail::make_conv(channels, block.filters, block.kernel, block.bias)));
         channels = block.filters;
         if (block.batchnorm)
-            batchnorms_.push_back(register_module("batchnorm" + id, detail::make_batchnorm(channels, config_.batchnorm)));
+            batchnorms_.push_back(
+                register_module("batchnorm" + id, detail::make_batchnorm(channels, config_.batchnorm)));
         else
             batchnorms_.emplace_back(nullptr);
     }
@@ -53,14 +53,13 @@ void GeneratorImpl::initialize(std::uint64_t seed)
 torch::Tensor GeneratorImpl::latent_input(torch::Tensor const& noise, torch::Tensor const& conditions) const
 {
     CALO_VALIDATE(noise.dim() == 2 && noise.size(1) == config_.noise_size(),
-                  "generator noise must be (N, " + std::to_string(config_.noise_size()) + "), got "
-                      + std::to_string(noise.dim()) + " dimensions with "
-                      + std::to_string(noise.dim() == 2 ? noise.size(1) : 0) + " columns");
-    CALO_VALIDATE(conditions.dim() == 2 && conditions.size(0) == noise.size(0)
-                      && conditions.size(1) == config_.num_conditions(),
-                  std::string("generator conditions must be (N, ") + std::to_string(config_.num_conditions())
-                      + ") with the noise's N"
-                      + (config_.family == ModelFamily::a ? " (y = E/yscale)" : " ([y, theta_rad])"));
+                  "generator noise must be (N, " + std::to_string(config_.noise_size()) + "), got " +
+                      std::to_string(noise.dim()) + " dimensions with " +
+                      std::to_string(noise.dim() == 2 ? noise.size(1) : 0) + " columns");
+    CALO_VALIDATE(
+        conditions.dim() == 2 && conditions.size(0) == noise.size(0) && conditions.size(1) == config_.num_conditions(),
+        std::string("generator conditions must be (N, ") + std::to_string(config_.num_conditions()) +
+            ") with the noise's N" + (config_.family == ModelFamily::a ? " (y = E/yscale)" : " ([y, theta_rad])"));
     if (config_.family == ModelFamily::a)
     {
         // Energy-gan:keras/EcalEnergyTrain.py: generator_ip = sampled_energies * noise
@@ -82,8 +81,7 @@ torch::Tensor GeneratorImpl::forward_latent(torch::Tensor const& latent)
     auto const& gen = config_.generator;
     auto x = dense_->forward(latent);
     // Keras Reshape on channels_last: index order (x, y, z, c), c fastest
-    x = x.view({x.size(0), gen.reshape.x, gen.reshape.y, gen.reshape.z, gen.reshape_channels})
-            .permute({0, 4, 1, 2, 3});
+    x = x.view({x.size(0), gen.reshape.x, gen.reshape.y, gen.reshape.z, gen.reshape_channels}).permute({0, 4, 1, 2, 3});
     for (std::size_t i = 0; i < convs_.size(); ++i)
     {
         auto const& block = gen.blocks[i];

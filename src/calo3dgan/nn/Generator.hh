@@ -1,9 +1,9 @@
 #pragma once
 // 3DGAN generator: latent vector and conditions -> calorimeter image.
+#include <torch/torch.h>
+
 #include <cstdint>
 #include <vector>
-
-#include <torch/torch.h>
 
 #include "ArchitectureConfig.hh"
 #include "LayerTable.hh"

@@ -3,9 +3,8 @@
 #include <cmath>
 #include <vector>
 
-#include "calo3dgan/base/Error.hh"
-
 #include "LayerTable.hh"
+#include "calo3dgan/base/Error.hh"
 
 namespace calo::nn
 {
@@ -15,8 +14,7 @@ Fans compute_fans(torch::IntArrayRef weight_shape)
     // Keras: fan_in = in * receptive field, fan_out = out * receptive field;
     // torch keeps (out, in, k...) where Keras keeps (k..., in, out).
     double receptive = 1;
-    for (std::size_t i = 2; i < weight_shape.size(); ++i)
-        receptive *= static_cast<double>(weight_shape[i]);
+    for (std::size_t i = 2; i < weight_shape.size(); ++i) receptive *= static_cast<double>(weight_shape[i]);
     return {static_cast<double>(weight_shape[1]) * receptive, static_cast<double>(weight_shape[0]) * receptive};
 }
 
@@ -41,16 +39,17 @@ void initialize_weight(torch::Tensor const& weight, Initializer initializer, Rng
     switch (initializer)
     {
         case Initializer::glorot_uniform:
-        case Initializer::he_uniform: {
+        case Initializer::he_uniform:
+        {
             double const limit = initializer == Initializer::glorot_uniform
                                      ? std::sqrt(6.0 / (fans.fan_in + fans.fan_out))
                                      : std::sqrt(6.0 / fans.fan_in);
-            for (auto& v : values)
-                v = static_cast<float>(limit * (2 * rng.uniform() - 1));
+            for (auto& v : values) v = static_cast<float>(limit * (2 * rng.uniform() - 1));
             break;
         }
         case Initializer::glorot_normal:
-        case Initializer::he_normal: {
+        case Initializer::he_normal:
+        {
             double const target = initializer == Initializer::glorot_normal
                                       ? std::sqrt(2.0 / (fans.fan_in + fans.fan_out))
                                       : std::sqrt(2.0 / fans.fan_in);
@@ -75,7 +74,9 @@ void initialize_weight(torch::Tensor const& weight, Initializer initializer, Rng
 void reset_biases_and_batchnorm(torch::nn::Module& module)
 {
     torch::NoGradGuard no_grad;
-    for (auto& child : module.modules(/*include_self=*/true))
+    // The networks hold their layers as children (include_self would need the
+    // module to live in a shared_ptr already, which it does not in a constructor)
+    for (auto& child : module.modules(/*include_self=*/false))
     {
         if (auto* conv = child->as<torch::nn::Conv3dImpl>())
         {
@@ -108,9 +109,8 @@ ParameterCount count_module_parameters(torch::nn::Module const& module)
         else
             count.non_trainable += p.numel();
     }
-    auto ends_with = [](std::string const& text, std::string const& suffix) {
-        return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-    };
+    auto ends_with = [](std::string const& text, std::string const& suffix)
+    { return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0; };
     for (auto const& item : module.named_buffers(/*recurse=*/true))
     {
         // BatchNorm's num_batches_tracked has no Keras counterpart

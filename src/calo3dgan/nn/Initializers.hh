@@ -6,16 +6,15 @@
 // across libtorch versions.
 #include <torch/torch.h>
 
-#include "calo3dgan/base/Random.hh"
-
 #include "ArchitectureConfig.hh"
+#include "calo3dgan/base/Random.hh"
 
 namespace calo::nn
 {
 //! Keras fans of a torch weight: Linear (out, in) and Conv (out, in, k...).
 struct Fans
 {
-    double fan_in = 0;  //!< in * kernel volume
+    double fan_in = 0;   //!< in * kernel volume
     double fan_out = 0;  //!< out * kernel volume
 };
 

@@ -2,9 +2,8 @@
 
 #include <vector>
 
-#include "calo3dgan/base/Error.hh"
-
 #include "Initializers.hh"
+#include "calo3dgan/base/Error.hh"
 
 namespace calo::nn
 {
@@ -12,19 +11,20 @@ namespace
 {
 torch::Tensor to_tensor(std::vector<float>& values, std::int64_t rows, std::int64_t columns, torch::Device device)
 {
-    return torch::from_blob(values.data(), {rows, columns}, torch::kFloat32).to(device, /*non_blocking=*/false,
-                                                                                 /*copy=*/true);
+    return torch::from_blob(values.data(), {rows, columns}, torch::kFloat32)
+        .to(device, /*non_blocking=*/false,
+            /*copy=*/true);
 }
 }  // namespace
 
 LatentSampler::LatentSampler(ArchitectureConfig const& config, std::uint64_t seed)
-    : noise_size_(config.noise_size())
-    , num_conditions_(config.num_conditions())
-    , energy_min_(config.train.energy_min)
-    , energy_max_(config.train.energy_max)
-    , angle_min_(config.train.angle_min_rad)
-    , angle_max_(config.train.angle_max_rad)
-    , rng_(seed)
+    : noise_size_(config.noise_size()),
+      num_conditions_(config.num_conditions()),
+      energy_min_(config.train.energy_min),
+      energy_max_(config.train.energy_max),
+      angle_min_(config.train.angle_min_rad),
+      angle_max_(config.train.angle_max_rad),
+      rng_(seed)
 {
 }
 
@@ -32,8 +32,7 @@ torch::Tensor LatentSampler::noise(std::int64_t batch, torch::Device device)
 {
     CALO_VALIDATE(batch >= 0, "batch size must be >= 0");
     std::vector<float> values(static_cast<std::size_t>(batch) * noise_size_);
-    for (auto& v : values)
-        v = static_cast<float>(sample_standard_normal(rng_));
+    for (auto& v : values) v = static_cast<float>(sample_standard_normal(rng_));
     return to_tensor(values, batch, noise_size_, device);
 }
 
@@ -45,7 +44,8 @@ torch::Tensor LatentSampler::conditions(std::int64_t batch, torch::Device device
     {
         values[i * num_conditions_] = static_cast<float>(energy_min_ + (energy_max_ - energy_min_) * rng_.uniform());
         if (num_conditions_ > 1)
-            values[i * num_conditions_ + 1] = static_cast<float>(angle_min_ + (angle_max_ - angle_min_) * rng_.uniform());
+            values[i * num_conditions_ + 1] =
+                static_cast<float>(angle_min_ + (angle_max_ - angle_min_) * rng_.uniform());
     }
     return to_tensor(values, batch, num_conditions_, device);
 }

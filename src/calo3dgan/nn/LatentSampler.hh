@@ -1,19 +1,18 @@
 #pragma once
 // Random generator inputs: Gaussian noise and sampled conditions.
-#include <cstdint>
-
 #include <torch/torch.h>
 
-#include "calo3dgan/base/Random.hh"
+#include <cstdint>
 
 #include "ArchitectureConfig.hh"
+#include "calo3dgan/base/Random.hh"
 
 namespace calo::nn
 {
 //! One batch of generator inputs, as forward(noise, conditions) takes them.
 struct LatentBatch
 {
-    torch::Tensor noise;  //!< (N, noise_size), z ~ N(0, 1)
+    torch::Tensor noise;       //!< (N, noise_size), z ~ N(0, 1)
     torch::Tensor conditions;  //!< (N, 1) = y (a) or (N, 2) = [y, theta_rad] (b)
 };
 

@@ -4,9 +4,8 @@
 #include <sstream>
 #include <utility>
 
-#include "calo3dgan/base/Error.hh"
-
 #include "ArchitectureConfig.hh"
+#include "calo3dgan/base/Error.hh"
 
 namespace calo::nn
 {
@@ -49,9 +48,7 @@ char const* activation_type(Activation activation)
 class ShapeTracker
 {
   public:
-    ShapeTracker(std::string network, std::vector<LayerInfo>& layers) : network_(std::move(network)), layers_(layers)
-    {
-    }
+    ShapeTracker(std::string network, std::vector<LayerInfo>& layers) : network_(std::move(network)), layers_(layers) {}
 
     void set(Int3 spatial, std::int64_t channels)
     {
@@ -74,8 +71,8 @@ class ShapeTracker
         int const f[3] = {factor.x, factor.y, factor.z};
         for (int axis = 0; axis < 3; ++axis)
         {
-            CALO_VALIDATE(f[axis] >= 1, network_ + " layer " + name + ": upsampling factor " + int3_string(factor)
-                                            + " must be >= 1 on every axis — fix the configuration");
+            CALO_VALIDATE(f[axis] >= 1, network_ + " layer " + name + ": upsampling factor " + int3_string(factor) +
+                                            " must be >= 1 on every axis — fix the configuration");
             spatial_[axis] *= f[axis];
         }
         add(name, "UpSampling3D", image_shape());
@@ -86,8 +83,8 @@ class ShapeTracker
         int const p[3] = {padding.x, padding.y, padding.z};
         for (int axis = 0; axis < 3; ++axis)
         {
-            CALO_VALIDATE(p[axis] >= 0, network_ + " layer " + name + ": zero padding " + int3_string(padding)
-                                            + " must be >= 0 — fix the configuration");
+            CALO_VALIDATE(p[axis] >= 0, network_ + " layer " + name + ": zero padding " + int3_string(padding) +
+                                            " must be >= 0 — fix the configuration");
             spatial_[axis] += 2 * p[axis];
         }
         add(name, "ZeroPadding3D", image_shape());
@@ -95,18 +92,19 @@ class ShapeTracker
 
     void conv(std::string const& name, int filters, Int3 kernel, ConvPadding padding, bool bias)
     {
-        CALO_VALIDATE(filters >= 1, network_ + " layer " + name + ": filters = " + std::to_string(filters)
-                                        + " must be >= 1 — fix the configuration");
+        CALO_VALIDATE(filters >= 1, network_ + " layer " + name + ": filters = " + std::to_string(filters) +
+                                        " must be >= 1 — fix the configuration");
         int const k[3] = {kernel.x, kernel.y, kernel.z};
         for (int axis = 0; axis < 3; ++axis)
         {
-            CALO_VALIDATE(k[axis] >= 1, network_ + " layer " + name + ": kernel " + int3_string(kernel)
-                                            + " must be >= 1 on every axis — fix the configuration");
+            CALO_VALIDATE(k[axis] >= 1, network_ + " layer " + name + ": kernel " + int3_string(kernel) +
+                                            " must be >= 1 on every axis — fix the configuration");
             if (padding == ConvPadding::valid)
             {
-                CALO_VALIDATE(spatial_[axis] >= k[axis],
-                              network_ + " layer " + name + ": kernel " + int3_string(kernel) + " is larger than its input "
-                                  + shape_string(image_shape()) + " — reduce the kernel or add zero padding");
+                CALO_VALIDATE(spatial_[axis] >= k[axis], network_ + " layer " + name + ": kernel " +
+                                                             int3_string(kernel) + " is larger than its input " +
+                                                             shape_string(image_shape()) +
+                                                             " — reduce the kernel or add zero padding");
                 spatial_[axis] = spatial_[axis] - k[axis] + 1;
             }
         }
@@ -142,9 +140,9 @@ class ShapeTracker
 std::vector<LayerInfo> describe_generator(ArchitectureConfig const& config)
 {
     auto const& gen = config.generator;
-    CALO_VALIDATE(config.noise_size() >= 1,
-                  "latent_size = " + std::to_string(config.latent_size) + " leaves no room for noise in family "
-                      + to_string(config.family) + " — increase latent_size");
+    CALO_VALIDATE(config.noise_size() >= 1, "latent_size = " + std::to_string(config.latent_size) +
+                                                " leaves no room for noise in family " + to_string(config.family) +
+                                                " — increase latent_size");
     CALO_VALIDATE(gen.reshape.x >= 1 && gen.reshape.y >= 1 && gen.reshape.z >= 1 && gen.reshape_channels >= 1,
                   "generator.reshape must be four positive integers (x, y, z, channels) — fix the configuration");
     CALO_VALIDATE(!gen.blocks.empty(), "generator.blocks is empty — define at least one convolution block");
@@ -193,9 +191,9 @@ std::vector<LayerInfo> describe_discriminator(ArchitectureConfig const& config)
         shape.activation("activation" + id, block.activation);
         if (block.batchnorm)
             shape.batchnorm("batchnorm" + id);
-        CALO_VALIDATE(block.dropout >= 0 && block.dropout < 1,
-                      "discriminator block " + id + ": dropout = " + std::to_string(block.dropout)
-                          + " must be in [0, 1) — fix the configuration");
+        CALO_VALIDATE(block.dropout >= 0 && block.dropout < 1, "discriminator block " + id +
+                                                                   ": dropout = " + std::to_string(block.dropout) +
+                                                                   " must be in [0, 1) — fix the configuration");
         if (block.dropout > 0)
             shape.add("dropout" + id, "Dropout", shape.image_shape());
     }
@@ -204,12 +202,12 @@ std::vector<LayerInfo> describe_discriminator(ArchitectureConfig const& config)
     int* out[3] = {&pooled.x, &pooled.y, &pooled.z};
     for (int axis = 0; axis < 3; ++axis)
     {
-        CALO_VALIDATE(pool[axis] >= 1, "discriminator.pooling " + int3_string(disc.pooling)
-                                           + " must be >= 1 on every axis — fix the configuration");
+        CALO_VALIDATE(pool[axis] >= 1, "discriminator.pooling " + int3_string(disc.pooling) +
+                                           " must be >= 1 on every axis — fix the configuration");
         *out[axis] = static_cast<int>(shape.spatial(axis) / pool[axis]);
-        CALO_VALIDATE(*out[axis] >= 1, "discriminator.pooling " + int3_string(disc.pooling)
-                                           + " is larger than the trunk output " + shape_string(shape.image_shape())
-                                           + " — reduce the pooling window");
+        CALO_VALIDATE(*out[axis] >= 1, "discriminator.pooling " + int3_string(disc.pooling) +
+                                           " is larger than the trunk output " + shape_string(shape.image_shape()) +
+                                           " — reduce the pooling window");
     }
     shape.set(pooled, shape.channels());
     shape.add("pooling", "AveragePooling3D", shape.image_shape());
@@ -226,8 +224,7 @@ std::vector<LayerInfo> describe_discriminator(ArchitectureConfig const& config)
 ParameterCount count_parameters(std::vector<LayerInfo> const& layers)
 {
     ParameterCount total;
-    for (auto const& layer : layers)
-        total += layer.parameters;
+    for (auto const& layer : layers) total += layer.parameters;
     return total;
 }
 
@@ -260,7 +257,8 @@ std::string format_layer_table(std::string const& title, std::vector<LayerInfo> 
         type_width = std::max(type_width, layer.type.size());
         shape_width = std::max(shape_width, shape_string(layer.output_shape).size());
     }
-    auto pad = [](std::string text, std::size_t width) {
+    auto pad = [](std::string text, std::size_t width)
+    {
         text.resize(std::max(width, text.size()), ' ');
         return text;
     };
@@ -268,13 +266,14 @@ std::string format_layer_table(std::string const& title, std::vector<LayerInfo> 
     std::size_t const width = name_width + type_width + shape_width + 6 + 12;
     os << title << '\n' << std::string(width, '=') << '\n';
     os << pad("Layer", name_width) << "  " << pad("Type", type_width) << "  " << pad("Output (x,y,z,C)", shape_width)
-       << "  " << "Params\n";
+       << "  "
+       << "Params\n";
     os << std::string(width, '-') << '\n';
     for (auto const& layer : layers)
     {
         os << pad(layer.name, name_width) << "  " << pad(layer.type, type_width) << "  "
-           << pad(shape_string(layer.output_shape), shape_width) << "  "
-           << format_count(layer.parameters.total()) << '\n';
+           << pad(shape_string(layer.output_shape), shape_width) << "  " << format_count(layer.parameters.total())
+           << '\n';
     }
     auto const total = count_parameters(layers);
     os << std::string(width, '=') << '\n';

@@ -21,7 +21,7 @@ struct ArchitectureConfig;
 //! Parameter counts in Keras's convention.
 struct ParameterCount
 {
-    std::int64_t trainable = 0;  //!< weights, biases, BN gamma and beta
+    std::int64_t trainable = 0;      //!< weights, biases, BN gamma and beta
     std::int64_t non_trainable = 0;  //!< BN moving mean and variance
 
     std::int64_t total() const { return trainable + non_trainable; }

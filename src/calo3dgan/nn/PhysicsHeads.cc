@@ -48,7 +48,8 @@ torch::Tensor ecal_angle(torch::Tensor const& energies)
     auto const total = image.sum({1, 2, 3});  // (N)
     auto const empty = total == 0;
     auto const safe_total = safe(total, empty);
-    auto barycentre = [&](torch::Tensor const& profile, torch::Tensor const& centres) {
+    auto barycentre = [&](torch::Tensor const& profile, torch::Tensor const& centres)
+    {
         auto const mean = (profile * centres).sum(1) / safe_total;
         return torch::where(empty, torch::ones_like(mean), mean).unsqueeze(1);  // (N, 1)
     };

@@ -80,8 +80,7 @@ inline torch::Tensor activate(torch::Tensor const& x, Activation activation, dou
 
 inline torch::nn::Conv3d make_conv(std::int64_t in_channels, int filters, Int3 kernel, bool bias)
 {
-    return torch::nn::Conv3d(
-        torch::nn::Conv3dOptions(in_channels, filters, {kernel.x, kernel.y, kernel.z}).bias(bias));
+    return torch::nn::Conv3d(torch::nn::Conv3dOptions(in_channels, filters, {kernel.x, kernel.y, kernel.z}).bias(bias));
 }
 
 inline torch::nn::BatchNorm3d make_batchnorm(std::int64_t channels, BatchNormConfig const& config)

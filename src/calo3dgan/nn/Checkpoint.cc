@@ -1,0 +1,122 @@
+#include "calo3dgan/nn/Checkpoint.hh"
+
+#include <filesystem>
+#include <fstream>
+
+#include "calo3dgan/base/AtomicFile.hh"
+#include "calo3dgan/base/Error.hh"
+
+namespace fs = std::filesystem;
+
+namespace calo::nn
+{
+namespace
+{
+constexpr char const kFormatKey[] = "calo3dgan_checkpoint_format";
+constexpr std::int64_t kFormatVersion = 1;
+
+std::string read_string(torch::serialize::InputArchive& archive, char const* key, std::string const& path)
+{
+    c10::IValue value;
+    CALO_VALIDATE(
+        archive.try_read(key, value) && value.isString(),
+        "checkpoint has no '" + std::string(key) + "' entry (where: " + path + ") — is it a calo3dgan checkpoint?");
+    return value.toStringRef();
+}
+}  // namespace
+
+void write_checkpoint_entries(torch::serialize::OutputArchive& archive, ArchitectureConfig const& config,
+                              Generator const& generator, Discriminator const& discriminator,
+                              std::string const& metadata_json)
+{
+    archive.write(kFormatKey, c10::IValue(kFormatVersion));
+    archive.write("config_toml", c10::IValue(to_toml_string(config)));
+    archive.write("metadata_json", c10::IValue(metadata_json));
+    torch::serialize::OutputArchive g;
+    generator->save(g);
+    archive.write("generator", g);
+    archive.write("has_discriminator", c10::IValue(static_cast<bool>(discriminator)));
+    if (discriminator)
+    {
+        torch::serialize::OutputArchive d;
+        discriminator->save(d);
+        archive.write("discriminator", d);
+    }
+}
+
+void save_archive_atomically(torch::serialize::OutputArchive& archive, std::string const& path)
+{
+    AtomicFile file(path);
+    try
+    {
+        archive.save_to(file.temp_path());
+    }
+    catch (c10::Error const& e)
+    {
+        throw InputError("cannot write checkpoint (where: " + path + ": " + e.what_without_backtrace() +
+                         ") — check disk space and permissions");
+    }
+    file.commit();
+}
+
+std::string resolve_checkpoint_path(std::string const& path_or_run)
+{
+    CALO_VALIDATE(fs::exists(path_or_run),
+                  "checkpoint not found (where: " + path_or_run + ") — give a checkpoint file or a run folder");
+    if (!fs::is_directory(path_or_run))
+        return path_or_run;
+    fs::path const latest = fs::path(path_or_run) / run_layout::kLatestFile;
+    std::ifstream in(latest);
+    std::string name;
+    CALO_VALIDATE(in && std::getline(in, name) && !name.empty(),
+                  "run folder has no checkpoint yet (where: " + latest.string() + " missing) — train first");
+    fs::path const file = fs::path(path_or_run) / run_layout::kCheckpointDir / name;
+    CALO_VALIDATE(fs::exists(file), "latest checkpoint is missing (where: " + file.string() + ")");
+    return file.string();
+}
+
+LoadedCheckpoint load_checkpoint(std::string const& path_or_run, torch::Device device)
+{
+    LoadedCheckpoint result;
+    result.path = resolve_checkpoint_path(path_or_run);
+    try
+    {
+        result.archive.load_from(result.path, device);
+    }
+    catch (c10::Error const& e)
+    {
+        throw InputError("cannot read checkpoint (where: " + result.path + ": " + e.what_without_backtrace() +
+                         ") — is it a calo3dgan checkpoint?");
+    }
+    c10::IValue format;
+    CALO_VALIDATE(result.archive.try_read(kFormatKey, format) && format.isInt(),
+                  "not a calo3dgan checkpoint (where: " + result.path + ")");
+    CALO_VALIDATE(format.toInt() == kFormatVersion,
+                  "unsupported checkpoint format " + std::to_string(format.toInt()) + " (where: " + result.path + ")");
+    result.config = parse_config(read_string(result.archive, "config_toml", result.path), result.path);
+    result.metadata_json = read_string(result.archive, "metadata_json", result.path);
+    try
+    {
+        result.generator = Generator(result.config, 0);
+        torch::serialize::InputArchive g;
+        result.archive.read("generator", g);
+        result.generator->load(g);
+        result.generator->to(device);
+        c10::IValue has_d;
+        if (result.archive.try_read("has_discriminator", has_d) && has_d.toBool())
+        {
+            result.discriminator = Discriminator(result.config, 0);
+            torch::serialize::InputArchive d;
+            result.archive.read("discriminator", d);
+            result.discriminator->load(d);
+            result.discriminator->to(device);
+        }
+    }
+    catch (c10::Error const& e)
+    {
+        throw InputError("checkpoint does not match its own config (where: " + result.path + ": " +
+                         e.what_without_backtrace() + ")");
+    }
+    return result;
+}
+}  // namespace calo::nn

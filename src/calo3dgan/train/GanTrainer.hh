@@ -1,0 +1,122 @@
+#pragma once
+// The 3DGAN training loop (spec 3dgan-reference §5), with checkpoints,
+// resume, test losses and a history file.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "calo3dgan/nn/ArchitectureConfig.hh"
+#include "calo3dgan/nn/Checkpoint.hh"
+#include "calo3dgan/nn/Discriminator.hh"
+#include "calo3dgan/nn/Generator.hh"
+#include "calo3dgan/train/ShowerDataset.hh"
+#include "calo3dgan/train/TrainBatch.hh"
+#include "calo3dgan/train/TrainingHistory.hh"
+
+namespace calo::train
+{
+//! Tuning and bookkeeping options; the physics and model live in the config.
+struct GanTrainerOptions
+{
+    std::string run_dir;  //!< checkpoints/, latest, history.json
+    std::int64_t epochs = 1;  //!< train until this many epochs are complete
+    std::int64_t max_batches_per_epoch = 0;  //!< --steps: cap per epoch (0: all)
+    std::uint64_t seed = 1;  //!< master seed: init, shuffles, noise, flips, dropout
+    torch::Device device = torch::kCPU;
+    std::size_t max_test_events = 0;  //!< events of the test split evaluated per epoch (0: all)
+    double label_flip_probability = 0.05;  //!< 3DGAN BitFlip
+    int generator_steps = 2;  //!< generator updates per batch
+    bool progress = true;  //!< progress bar on a terminal
+    //! Run after every backward pass, before the optimizer step (gradient
+    //! averaging for data-parallel training). Receives the stepped parameters.
+    std::function<void(std::vector<torch::Tensor> const&)> after_backward;
+    //! Only this process writes checkpoints, history and the progress bar.
+    bool is_writer = true;
+    //! Learning-rate multiplier per epoch (e.g. warm-up); 1 when empty.
+    std::function<double(std::int64_t epoch, std::int64_t batch, std::int64_t batches)> lr_scale;
+};
+
+//! Loss of one discriminator evaluation: the weighted total and its parts in
+//! output order (A: BCE, MAPE(y), MAPE(ECAL); B: BCE, MAPE(y), MAE(theta), MAPE(ECAL)).
+struct LossValues
+{
+    double total = 0;
+    std::vector<double> parts;
+
+    LossValues& operator+=(LossValues const& other);
+    LossValues scaled(double factor) const;
+    bool finite() const;
+};
+
+//! Where training stands: completed epochs, next batch in the current epoch,
+//! and the global batch counter that keys every random draw.
+struct TrainingPosition
+{
+    std::int64_t epoch = 0;
+    std::int64_t batch = 0;
+    std::int64_t step = 0;
+};
+
+struct StepLosses
+{
+    LossValues discriminator_real;
+    LossValues discriminator_fake;
+    LossValues generator;  //!< mean of the generator updates
+    bool fakes_empty = false;  //!< every fake image of the D step was all zero
+};
+
+class GanTrainer
+{
+  public:
+    GanTrainer(nn::ArchitectureConfig config, ShowerDataset const& data, GanTrainerOptions options);
+
+    //! Continue from a checkpoint: weights, optimizer states, position.
+    //! InputError if it was made with another architecture.
+    void resume(nn::LoadedCheckpoint& checkpoint);
+
+    //! Train until options.epochs are complete. Ctrl-C saves a checkpoint and
+    //! throws Interrupted; a NaN loss or an all-empty generator throws
+    //! InputError, keeping the last good checkpoint.
+    void run();
+
+    //! One batch of the 3DGAN loop: D on reals, D on fakes (G in inference
+    //! mode), then the generator updates through the frozen D.
+    StepLosses train_step(TrainBatch const& real, std::int64_t step);
+
+    //! Test losses on the held-out split (inference mode): D on reals, D on
+    //! fakes, and the generator's loss.
+    StepLosses evaluate_test(std::int64_t epoch);
+
+    //! Save a checkpoint at the current position; returns its path.
+    std::string save_checkpoint();
+
+    nn::Generator& generator() { return generator_; }
+    nn::Discriminator& discriminator() { return discriminator_; }
+    nn::ArchitectureConfig const& config() const { return config_; }
+    TrainingPosition const& position() const { return position_; }
+    //! Batches per epoch after the --steps cap.
+    std::int64_t batches_per_epoch() const;
+
+  private:
+    LossValues discriminator_loss(nn::DiscriminatorOutput const& out, torch::Tensor const& labels,
+                                  torch::Tensor const& y, torch::Tensor const& theta, torch::Tensor const& ecal,
+                                  torch::Tensor* total);
+    void optimizer_step(torch::optim::Optimizer& optimizer, torch::Tensor const& loss,
+                        std::vector<torch::Tensor> const& parameters);
+    void set_learning_rate(std::int64_t epoch, std::int64_t batch);
+
+    nn::ArchitectureConfig config_;
+    ShowerDataset const& data_;
+    GanTrainerOptions options_;
+    nn::Generator generator_{nullptr};
+    nn::Discriminator discriminator_{nullptr};
+    std::unique_ptr<torch::optim::RMSprop> optimizer_d_;
+    std::unique_ptr<torch::optim::RMSprop> optimizer_g_;
+    TrainingPosition position_;
+    TrainingHistory history_;
+};
+}  // namespace calo::train

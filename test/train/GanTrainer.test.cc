@@ -1,0 +1,180 @@
+// The 3DGAN training loop: resume is exact, guards stop bad runs.
+#include "calo3dgan/train/GanTrainer.hh"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "SimulatedData.hh"
+#include "TestSupport.hh"
+#include "calo3dgan/base/Error.hh"
+#include "calo3dgan/base/Interrupt.hh"
+
+namespace calo::train
+{
+namespace fs = std::filesystem;
+
+class GanTrainerTest : public ::testing::Test
+{
+  protected:
+    static void SetUpTestSuite()
+    {
+        dir_ = new calo::test::TempDir;
+        calo::test::write_simulated_dataset(*dir_ / "a.h5", io::Layout::fixed_angle, 12, 10, 200, 11);
+        calo::test::write_simulated_dataset(*dir_ / "b.h5", io::Layout::variable_angle, 6, 100, 200, 12);
+    }
+    static void TearDownTestSuite() { delete dir_; }
+
+    static nn::ArchitectureConfig config_a()
+    {
+        auto c = nn::preset_a();
+        c.train.batch_size = 2;
+        return c;
+    }
+    static ShowerDataset dataset_a()
+    {
+        ShowerDataset::Options o;
+        o.test_fraction = 2.0 / 12.0;
+        return ShowerDataset(io::DatasetReader({*dir_ / "a.h5"}), io::PreprocessOptions::model_a(), o);
+    }
+    static GanTrainerOptions options(std::string const& run, std::int64_t epochs)
+    {
+        GanTrainerOptions o;
+        o.run_dir = run;
+        o.epochs = epochs;
+        o.max_batches_per_epoch = 2;
+        o.progress = false;
+        return o;
+    }
+    //! All parameters and buffers of both networks, flattened.
+    static torch::Tensor state(GanTrainer& t)
+    {
+        std::vector<torch::Tensor> all;
+        for (auto const& p : t.generator()->parameters())
+            all.push_back(p.detach().flatten());
+        for (auto const& p : t.discriminator()->parameters())
+            all.push_back(p.detach().flatten());
+        for (auto const& b : t.generator()->buffers())
+            all.push_back(b.detach().to(torch::kFloat64).to(torch::kFloat32).flatten());
+        for (auto const& b : t.discriminator()->buffers())
+            all.push_back(b.detach().to(torch::kFloat32).flatten());
+        return torch::cat(all);
+    }
+
+    static calo::test::TempDir* dir_;
+};
+calo::test::TempDir* GanTrainerTest::dir_ = nullptr;
+
+TEST_F(GanTrainerTest, TrainingChangesBothNetworksAndWritesRunFiles)
+{
+    auto const data = dataset_a();
+    std::string const run = *dir_ / "run_basic";
+    GanTrainer trainer(config_a(), data, options(run, 1));
+    auto const before = state(trainer).clone();
+    trainer.run();
+    auto const after = state(trainer);
+    EXPECT_FALSE(torch::equal(before, after));
+    EXPECT_TRUE(fs::exists(fs::path(run) / "history.json"));
+    EXPECT_TRUE(fs::exists(fs::path(run) / "checkpoints/epoch0001.pt"));
+    std::ifstream latest(fs::path(run) / "latest");
+    std::string name;
+    std::getline(latest, name);
+    EXPECT_EQ(name, "epoch0001.pt");
+    EXPECT_EQ(trainer.position().epoch, 1);
+    EXPECT_EQ(trainer.position().step, 2);
+}
+
+TEST_F(GanTrainerTest, ResumedRunIsIdenticalToUninterruptedRun)
+{
+    auto const data = dataset_a();
+    // Uninterrupted: two epochs of two batches.
+    GanTrainer straight(config_a(), data, options(*dir_ / "run_straight", 2));
+    straight.run();
+
+    // Interrupted by Ctrl-C after the first batch of the first epoch, resumed.
+    std::string const run = *dir_ / "run_resumed";
+    {
+        GanTrainer first(config_a(), data, options(run, 2));
+        set_interrupt_requested(true);
+        EXPECT_THROW(first.run(), Interrupted);
+        set_interrupt_requested(false);
+        EXPECT_EQ(first.position().batch, 1);
+    }
+    {
+        // Stop again after the first epoch, through --epochs.
+        GanTrainer second(config_a(), data, options(run, 1));
+        auto checkpoint = nn::load_checkpoint(run);
+        second.resume(checkpoint);
+        EXPECT_EQ(second.position().step, 1);
+        second.run();
+    }
+    GanTrainer third(config_a(), data, options(run, 2));
+    auto checkpoint = nn::load_checkpoint(run);
+    third.resume(checkpoint);
+    EXPECT_EQ(third.position().epoch, 1);
+    third.run();
+    EXPECT_EQ(third.position().step, straight.position().step);
+    EXPECT_TRUE(torch::equal(state(third), state(straight)))
+        << "max difference " << (state(third) - state(straight)).abs().max().item<double>();
+}
+
+TEST_F(GanTrainerTest, ResumeRefusesAnotherConfig)
+{
+    auto const data = dataset_a();
+    std::string const run = *dir_ / "run_config";
+    GanTrainer trainer(config_a(), data, options(run, 1));
+    trainer.run();
+    auto other = config_a();
+    other.generator.blocks[1].filters = 7;
+    GanTrainer second(other, data, options(run, 2));
+    auto checkpoint = nn::load_checkpoint(run);
+    EXPECT_THROW(second.resume(checkpoint), InputError);
+}
+
+TEST_F(GanTrainerTest, DivergenceStopsTheRunAndKeepsLastGoodCheckpoint)
+{
+    auto const data = dataset_a();
+    std::string const run = *dir_ / "run_diverge";
+    {
+        GanTrainer good(config_a(), data, options(run, 1));
+        good.run();
+    }
+    // An absurd learning rate blows the networks up within a few steps.
+    auto wild = config_a();
+    wild.train.learning_rate = 1e30;
+    GanTrainer trainer(wild, data, options(run, 20));
+    EXPECT_THROW(trainer.run(), InputError);
+    std::ifstream latest(fs::path(run) / "latest");
+    std::string name;
+    std::getline(latest, name);
+    EXPECT_EQ(name, "epoch0001.pt") << "a diverged run must not replace the last good checkpoint";
+}
+
+TEST_F(GanTrainerTest, ModelBStepUsesRealConditions)
+{
+    auto c = nn::preset_b();
+    c.train.batch_size = 2;
+    ShowerDataset::Options o;
+    o.test_fraction = 2.0 / 6.0;
+    ShowerDataset const data(io::DatasetReader({*dir_ / "b.h5"}), io::PreprocessOptions::model_b(), o);
+    GanTrainer trainer(c, data, options(*dir_ / "run_b", 1));
+    auto const batch = to_tensors(data.load({0, 1}), torch::kCPU);
+    auto const losses = trainer.train_step(batch, 0);
+    // Four parts: BCE, MAPE(y), MAE(theta), MAPE(ECAL), all finite.
+    ASSERT_EQ(losses.discriminator_real.parts.size(), 4u);
+    EXPECT_TRUE(losses.discriminator_real.finite());
+    EXPECT_TRUE(losses.generator.finite());
+    // The total is the weighted sum [3, 0.1, 25, 0.1].
+    auto const& p = losses.discriminator_real.parts;
+    EXPECT_NEAR(losses.discriminator_real.total, 3 * p[0] + 0.1 * p[1] + 25 * p[2] + 0.1 * p[3],
+                1e-4 * std::abs(losses.discriminator_real.total));
+}
+
+TEST_F(GanTrainerTest, RejectsDataOfAnotherShape)
+{
+    auto c = nn::preset_b();
+    auto const data = dataset_a();
+    EXPECT_THROW(GanTrainer(c, data, options(*dir_ / "run_shape", 1)), InputError);
+}
+}  // namespace calo::train
