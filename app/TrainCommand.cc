@@ -90,8 +90,6 @@ void run_train(TrainOptions const& opt)
                       + ") — pass --resume to continue it or choose another -o");
     CALO_VALIDATE(!opt.resume || has_checkpoint,
                   "nothing to resume (where: " + opt.run_dir + " has no checkpoint) — drop --resume");
-    ensure_writable_directory(opt.run_dir);
-
     train::ShowerDataset::Options data_options;
     data_options.test_fraction = opt.test_fraction;
     data_options.max_events = static_cast<std::size_t>(opt.max_events);
@@ -105,7 +103,12 @@ void run_train(TrainOptions const& opt)
     trainer_options.seed = opt.seed;
     trainer_options.device = device;
     trainer_options.max_test_events = static_cast<std::size_t>(opt.test_events);
-    train::GanTrainer trainer(config, data, trainer_options);
+    train::GanTrainer trainer(config, data, trainer_options);  // checks that the data fit the model
+    CALO_VALIDATE(data.train_size() >= static_cast<std::size_t>(config.train.batch_size),
+                  "fewer training events (" + std::to_string(data.train_size()) + ") than one batch ("
+                      + std::to_string(config.train.batch_size) + ") — use more data or a smaller --batch");
+    ensure_writable_directory(opt.run_dir);
+
     if (opt.resume)
     {
         auto checkpoint = nn::load_checkpoint(opt.run_dir, device);

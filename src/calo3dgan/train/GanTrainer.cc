@@ -118,8 +118,6 @@ GanTrainer::GanTrainer(nn::ArchitectureConfig config, ShowerDataset const& data,
     CALO_VALIDATE(!config_.has_angle_head() || data_.preprocess_options().use_measured_angle
                       || data_.reader().has_theta(),
                   "model '" + config_.name + "' is conditioned on the angle but the data have none");
-    if (options_.is_writer)
-        ensure_writable_directory(options_.run_dir);
     generator_ = nn::Generator(config_, derive_seed(options_.seed, 0, kInitDomain));
     discriminator_ = nn::Discriminator(config_, derive_seed(options_.seed, 1, kInitDomain));
     generator_->to(options_.device);
@@ -394,6 +392,8 @@ void GanTrainer::run()
                                      + ") than one batch (" + std::to_string(config_.train.batch_size)
                                      + ") — use more data or a smaller --batch");
     auto const batch_size = static_cast<std::size_t>(config_.train.batch_size);
+    if (options_.is_writer)
+        ensure_writable_directory(options_.run_dir);
     std::string last_checkpoint;
     while (position_.epoch < options_.epochs)
     {
