@@ -146,9 +146,9 @@ int run(std::map<std::string, std::string> const& options)
     auto const gen_steps = int_option(options, "gen-steps", 3);
     auto const seed = static_cast<std::uint64_t>(int_option(options, "seed", 1));
     std::string const device_name = option(options, "device", "cpu");
-    CALO_VALIDATE_USAGE(threads > 0 && batch > 0 && steps > 0 && gen_batch > 0 && gen_steps > 0 && warmup >= 0
+    CALO_VALIDATE_USAGE(threads > 0 && batch > 0 && gen_batch > 0 && steps >= 0 && gen_steps >= 0 && warmup >= 0
                             && gen_warmup >= 0,
-                        "--threads, --batch, --steps, --gen-batch, --gen-steps must be positive");
+                        "--threads, --batch and --gen-batch must be positive, the step counts >= 0");
     torch::Device const device(device_name);
 
     torch::set_num_threads(static_cast<int>(threads));
@@ -178,7 +178,7 @@ int run(std::map<std::string, std::string> const& options)
     double load_seconds = 0, step_seconds = 0;
     std::int64_t samples = 0;
     std::vector<double> step_times;
-    for (std::int64_t i = 0; i < warmup + steps; ++i)
+    for (std::int64_t i = 0; steps > 0 && i < warmup + steps; ++i)
     {
         if (next + static_cast<std::size_t>(batch) > order.size())
         {
@@ -208,7 +208,7 @@ int run(std::map<std::string, std::string> const& options)
     auto& generator = trainer.generator();
     calo::nn::LatentSampler latent(config, calo::derive_seed(seed, 0, 77));
     double gen_seconds = 0;
-    for (std::int64_t i = 0; i < gen_warmup + gen_steps; ++i)
+    for (std::int64_t i = 0; gen_steps > 0 && i < gen_warmup + gen_steps; ++i)
     {
         auto const t0 = Clock::now();
         {

@@ -246,7 +246,7 @@ def main():
     gan = Reference3DGAN(args.model, device)
 
     load_s, step_s, samples = [], [], 0
-    for i in range(args.warmup + args.steps):
+    for i in range(args.warmup + args.steps if args.steps > 0 else 0):
         t0 = time.perf_counter()
         real = data.batch(args.batch, device)
         sync(device)
@@ -260,12 +260,15 @@ def main():
             samples += real["y"].shape[0]
 
     gen_s = []
-    for i in range(args.gen_warmup + args.gen_steps):
+    for i in range(args.gen_warmup + args.gen_steps if args.gen_steps > 0 else 0):
         t0 = time.perf_counter()
         gan.generate(args.gen_batch)
         sync(device)
         if i >= args.gen_warmup:
             gen_s.append(time.perf_counter() - t0)
+
+    def ratio(a, b):
+        return a / b if b > 0 else None
 
     total_train = sum(load_s) + sum(step_s)
     result = {
@@ -281,15 +284,15 @@ def main():
         "timed_steps": args.steps,
         "train_samples": samples,
         "train_seconds": total_train,
-        "train_samples_per_s": samples / total_train,
-        "train_step_only_samples_per_s": samples / sum(step_s),
-        "load_seconds_per_step": sum(load_s) / len(load_s),
-        "step_seconds_per_step": sum(step_s) / len(step_s),
+        "train_samples_per_s": ratio(samples, total_train),
+        "train_step_only_samples_per_s": ratio(samples, sum(step_s)),
+        "load_seconds_per_step": ratio(sum(load_s), len(load_s)),
+        "step_seconds_per_step": ratio(sum(step_s), len(step_s)),
         "step_seconds": step_s,
         "gen_batch": args.gen_batch,
         "gen_timed_calls": args.gen_steps,
         "gen_seconds": sum(gen_s),
-        "gen_showers_per_s": args.gen_batch * len(gen_s) / sum(gen_s),
+        "gen_showers_per_s": ratio(args.gen_batch * len(gen_s), sum(gen_s)),
     }
     print(json.dumps(result))
 

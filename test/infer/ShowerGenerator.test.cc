@@ -119,7 +119,9 @@ TEST(ShowerGenerator, batch_size_does_not_change_showers)
     auto const a = by_two.generate(inputs);
     auto const b = by_five.generate(inputs);
     ASSERT_EQ(a.cells.size(), 5u * 25 * 25 * 25);
-    EXPECT_TRUE(close_relative(cells_tensor(a), cells_tensor(b), 1e-6));
+    // Same inputs per event; libtorch's CPU convolutions pick other algorithms
+    // (summation orders) for other batch sizes, so allow float rounding.
+    EXPECT_TRUE(close_relative(cells_tensor(a), cells_tensor(b), 1e-5));
     EXPECT_EQ(a.energy_gev, inputs.energy_gev);
     EXPECT_TRUE(a.theta_rad.empty());
 }

@@ -35,22 +35,80 @@ constexpr std::uint64_t kInitDomain = 5;  // weight initialisation
 //! Steps before an all-empty generator counts as divergence (B-ref waits 10 batches).
 constexpr std::int64_t kEmptyGuardSteps = 10;
 
-//! Column of n uniform draws in [lo, hi) from our engine.
-torch::Tensor uniform_column(Rng& rng, std::int64_t n, double lo, double hi, torch::Device device)
+//! Random draws keyed by the sample's index in the global batch, so that a
+//! step gives the same draws whether the batch is on one rank or split over
+//! many: sample j of draw `draw` in step `step` has its own stream.
+class SampleStreams
 {
-    std::vector<float> values(n);
-    for (auto& v : values)
-        v = static_cast<float>(lo + (hi - lo) * rng.uniform());
-    return torch::from_blob(values.data(), {n, 1}, torch::kFloat32).clone().to(device);
+  public:
+    SampleStreams(std::uint64_t seed, std::int64_t step, std::int64_t first_sample, torch::Device device)
+        : seed_(derive_seed(seed, static_cast<std::uint64_t>(step), kStepDomain))
+        , first_(first_sample)
+        , device_(device)
+    {
+    }
+
+    //! Column of n values U[lo, hi) for draw `draw`.
+    torch::Tensor uniform(std::uint64_t draw, std::int64_t n, double lo, double hi) const
+    {
+        std::vector<float> values(n);
+        for (std::int64_t j = 0; j < n; ++j)
+            values[j] = static_cast<float>(lo + (hi - lo) * rng(draw, j).uniform());
+        return column(values);
+    }
+
+    //! 3DGAN BitFlip: hard labels `label`, each flipped with probability p.
+    torch::Tensor labels(std::uint64_t draw, std::int64_t n, float label, double p) const
+    {
+        std::vector<float> values(n);
+        for (std::int64_t j = 0; j < n; ++j)
+            values[j] = rng(draw, j).uniform() < p ? 1.0f - label : label;
+        return column(values);
+    }
+
+    //! (n, noise_size) standard normal noise for draw `draw`.
+    torch::Tensor noise(nn::ArchitectureConfig const& config, std::uint64_t draw, std::int64_t n) const
+    {
+        std::vector<torch::Tensor> rows;
+        rows.reserve(n);
+        for (std::int64_t j = 0; j < n; ++j)
+            rows.push_back(nn::LatentSampler(config, derive_seed(seed_, stream(j), kNoiseDomain + draw)).noise(1));
+        return torch::cat(rows, 0).to(device_);
+    }
+
+  private:
+    std::uint64_t stream(std::int64_t j) const { return static_cast<std::uint64_t>(first_ + j); }
+    Rng rng(std::uint64_t draw, std::int64_t j) const { return Rng(derive_seed(seed_, stream(j), 100 + draw)); }
+    torch::Tensor column(std::vector<float>& values) const
+    {
+        auto const n = static_cast<std::int64_t>(values.size());
+        return torch::from_blob(values.data(), {n, 1}, torch::kFloat32).clone().to(device_);
+    }
+
+    std::uint64_t seed_;
+    std::int64_t first_;
+    torch::Device device_;
+};
+
+//! Model-A ECAL targets for sampled y (GetEcalFit), on the device of y.
+torch::Tensor ecal_targets(torch::Tensor const& y, double xscale)
+{
+    auto values = y.to(torch::kCPU).clone();
+    auto acc = values.accessor<float, 2>();
+    for (std::int64_t i = 0; i < values.size(0); ++i)
+        acc[i][0] = static_cast<float>(ecal_fit(acc[i][0], xscale));
+    return values.to(y.device());
 }
 
-//! 3DGAN BitFlip: hard labels, each flipped with probability p.
-torch::Tensor flipped_labels(Rng& rng, std::int64_t n, float label, double p, torch::Device device)
+//! Training mode for a network; batch normalisation optionally kept in
+//! inference mode (used to compare data-parallel and serial steps).
+void set_training(torch::nn::Module& module, bool batchnorm_training)
 {
-    std::vector<float> values(n);
-    for (auto& v : values)
-        v = rng.uniform() < p ? 1.0f - label : label;
-    return torch::from_blob(values.data(), {n, 1}, torch::kFloat32).clone().to(device);
+    module.train();
+    if (!batchnorm_training)
+        for (auto& child : module.modules(/*include_self=*/false))
+            if (dynamic_cast<torch::nn::BatchNorm3dImpl*>(child.get()))
+                child->eval();
 }
 
 nlohmann::json to_json(LossValues const& loss)
@@ -110,6 +168,8 @@ GanTrainer::GanTrainer(nn::ArchitectureConfig config, ShowerDataset const& data,
 {
     CALO_VALIDATE(config_.train.batch_size > 0, "batch size must be positive");
     CALO_VALIDATE(options_.epochs > 0, "epochs must be positive");
+    CALO_VALIDATE(options_.world_size > 0 && options_.rank >= 0 && options_.rank < options_.world_size,
+                  "rank " + std::to_string(options_.rank) + " outside a world of " + std::to_string(options_.world_size));
     CALO_VALIDATE(options_.label_flip_probability >= 0 && options_.label_flip_probability <= 1,
                   "label flip probability must be in [0, 1]");
     CALO_VALIDATE(data_.reader().shape() == config_.image_shape,
@@ -132,8 +192,9 @@ GanTrainer::GanTrainer(nn::ArchitectureConfig config, ShowerDataset const& data,
 
 std::int64_t GanTrainer::batches_per_epoch() const
 {
-    // Like the reference, an epoch is the whole batches of the training split.
-    auto n = static_cast<std::int64_t>(data_.train_size()) / config_.train.batch_size;
+    // Like the reference, an epoch is the whole global batches of the
+    // training split; a global batch is batch_size events on every rank.
+    auto n = static_cast<std::int64_t>(data_.train_size()) / (config_.train.batch_size * options_.world_size);
     if (options_.max_batches_per_epoch > 0)
         n = std::min(n, options_.max_batches_per_epoch);
     return n;
@@ -219,19 +280,20 @@ void GanTrainer::set_learning_rate(std::int64_t epoch, std::int64_t batch)
             static_cast<torch::optim::RMSpropOptions&>(group.options()).lr(config_.train.learning_rate * scale);
 }
 
-StepLosses GanTrainer::train_step(TrainBatch const& real, std::int64_t step)
+StepLosses GanTrainer::train_step(TrainBatch const& real, std::int64_t step, std::int64_t first_sample)
 {
     auto const device = options_.device;
     auto const n = real.size();
     bool const family_b = config_.has_angle_head();
     auto const& t = config_.train;
-    Rng rng(derive_seed(options_.seed, static_cast<std::uint64_t>(step), kStepDomain));
-    nn::LatentSampler latent(config_, derive_seed(options_.seed, static_cast<std::uint64_t>(step), kNoiseDomain));
-    torch::manual_seed(derive_seed(options_.seed, static_cast<std::uint64_t>(step), kDropoutDomain));
+    SampleStreams const draws(options_.seed, step, first_sample, device);
+    // Dropout masks come from torch's generator: keyed by step and rank.
+    torch::manual_seed(derive_seed(options_.seed, static_cast<std::uint64_t>(step),
+                                   kDropoutDomain + 16 * static_cast<std::uint64_t>(options_.rank)));
 
-    // Conditions of the fakes: model A samples energies and takes the ECAL
-    // target from the fit; model B reuses the real batch's conditions.
-    auto fake_targets = [&](torch::Tensor& cond, torch::Tensor& y, torch::Tensor& ecal) {
+    // Conditions of the fakes of draw k: model A samples energies and takes
+    // the ECAL target from the fit; model B reuses the real batch's conditions.
+    auto fake_targets = [&](std::uint64_t k, torch::Tensor& cond, torch::Tensor& y, torch::Tensor& ecal) {
         if (family_b)
         {
             y = real.y;
@@ -240,41 +302,37 @@ StepLosses GanTrainer::train_step(TrainBatch const& real, std::int64_t step)
         }
         else
         {
-            y = uniform_column(rng, n, t.energy_min, t.energy_max, device);
+            y = draws.uniform(k, n, t.energy_min, t.energy_max);
             cond = y;
-            ecal = y.to(torch::kCPU).clone();
-            auto acc = ecal.accessor<float, 2>();
-            for (std::int64_t i = 0; i < n; ++i)
-                acc[i][0] = static_cast<float>(ecal_fit(acc[i][0], t.xscale));
-            ecal = ecal.to(device);
+            ecal = ecal_targets(y, t.xscale);
         }
     };
 
     StepLosses losses;
     torch::Tensor cond, y_fake, ecal_fake;
-    fake_targets(cond, y_fake, ecal_fake);
+    fake_targets(0, cond, y_fake, ecal_fake);
     torch::Tensor fakes;
     {
         // Fakes for the D step come from G in inference mode (moving BN statistics).
         torch::NoGradGuard no_grad;
         generator_->eval();
-        fakes = generator_->forward(latent.noise(n, device), cond);
+        fakes = generator_->forward(draws.noise(config_, 0, n), cond);
     }
     losses.fakes_empty = fakes.sum().item<double>() == 0.0;
 
     auto const d_params = discriminator_->parameters();
     auto const g_params = generator_->parameters();
-    discriminator_->train();
+    set_training(*discriminator_, options_.batchnorm_training);
     {
         torch::Tensor loss;
-        auto const labels = flipped_labels(rng, n, 1.0f, options_.label_flip_probability, device);
+        auto const labels = draws.labels(10, n, 1.0f, options_.label_flip_probability);
         losses.discriminator_real = discriminator_loss(discriminator_->forward(real.images), labels, real.y,
                                                        real.theta, real.ecal, &loss);
         optimizer_step(*optimizer_d_, loss, d_params);
     }
     {
         torch::Tensor loss;
-        auto const labels = flipped_labels(rng, n, 0.0f, options_.label_flip_probability, device);
+        auto const labels = draws.labels(11, n, 0.0f, options_.label_flip_probability);
         losses.discriminator_fake = discriminator_loss(discriminator_->forward(fakes), labels, y_fake, real.theta,
                                                        ecal_fake, &loss);
         optimizer_step(*optimizer_d_, loss, d_params);
@@ -282,15 +340,16 @@ StepLosses GanTrainer::train_step(TrainBatch const& real, std::int64_t step)
 
     // Generator updates through a frozen D in training mode (batch statistics,
     // dropout), as Keras trains the combined model.
-    generator_->train();
+    set_training(*generator_, options_.batchnorm_training);
     for (auto& p : d_params)
         p.set_requires_grad(false);
     auto const ones = torch::ones({n, 1}, torch::TensorOptions().device(device));
     for (int k = 0; k < options_.generator_steps; ++k)
     {
-        fake_targets(cond, y_fake, ecal_fake);
+        auto const draw = static_cast<std::uint64_t>(1 + k);
+        fake_targets(draw, cond, y_fake, ecal_fake);
         torch::Tensor loss;
-        auto const out = discriminator_->forward(generator_->forward(latent.noise(n, device), cond));
+        auto const out = discriminator_->forward(generator_->forward(draws.noise(config_, draw, n), cond));
         losses.generator += discriminator_loss(out, ones, y_fake, real.theta, ecal_fake, &loss);
         optimizer_step(*optimizer_g_, loss, g_params);
     }
@@ -308,8 +367,6 @@ StepLosses GanTrainer::evaluate_test(std::int64_t epoch)
     auto const device = options_.device;
     bool const family_b = config_.has_angle_head();
     auto const& t = config_.train;
-    Rng rng(derive_seed(options_.seed, static_cast<std::uint64_t>(epoch), kTestDomain));
-    nn::LatentSampler latent(config_, derive_seed(options_.seed, static_cast<std::uint64_t>(epoch), kTestDomain + 1));
     std::size_t n_test = data_.test_size();
     if (options_.max_test_events > 0)
         n_test = std::min(n_test, options_.max_test_events);
@@ -322,20 +379,19 @@ StepLosses GanTrainer::evaluate_test(std::int64_t epoch)
         auto const n = real.size();
         if (n == 0)
             continue;
+        // Test draws are keyed by epoch and test event, in a domain of their own.
+        SampleStreams const draws(derive_seed(options_.seed, kTestDomain), epoch, static_cast<std::int64_t>(first),
+                                  device);
         torch::Tensor y = real.y, cond, ecal = real.ecal;
         if (family_b)
             cond = real.conditions(true);
         else
         {
-            y = uniform_column(rng, n, t.energy_min, t.energy_max, device);
+            y = draws.uniform(0, n, t.energy_min, t.energy_max);
             cond = y;
-            ecal = y.to(torch::kCPU).clone();
-            auto acc = ecal.accessor<float, 2>();
-            for (std::int64_t i = 0; i < n; ++i)
-                acc[i][0] = static_cast<float>(ecal_fit(acc[i][0], t.xscale));
-            ecal = ecal.to(device);
+            ecal = ecal_targets(y, t.xscale);
         }
-        auto const fakes = generator_->forward(latent.noise(n, device), cond);
+        auto const fakes = generator_->forward(draws.noise(config_, 0, n), cond);
         auto const ones = torch::ones({n, 1}, torch::TensorOptions().device(device));
         auto const zeros = torch::zeros({n, 1}, torch::TensorOptions().device(device));
         sum.discriminator_real += discriminator_loss(discriminator_->forward(real.images), ones, real.y, real.theta,
@@ -408,11 +464,15 @@ void GanTrainer::run()
         for (std::int64_t b = position_.batch; b < n_batches; ++b)
         {
             set_learning_rate(epoch, b);
-            std::vector<std::size_t> events(order.begin() + b * batch_size, order.begin() + (b + 1) * batch_size);
+            // Global batch b is split into world_size consecutive shards; this
+            // rank takes shard `rank`, so one epoch covers the training set once.
+            auto const first = (b * options_.world_size + options_.rank) * static_cast<std::int64_t>(batch_size);
+            std::vector<std::size_t> events(order.begin() + first, order.begin() + first + batch_size);
             auto const real = to_tensors(data_.load(events), options_.device);
             if (real.size() > 0)
             {
-                auto const losses = train_step(real, position_.step);
+                auto const losses =
+                    train_step(real, position_.step, options_.rank * static_cast<std::int64_t>(batch_size));
                 if (!losses.discriminator_real.finite() || !losses.discriminator_fake.finite()
                     || !losses.generator.finite())
                 {

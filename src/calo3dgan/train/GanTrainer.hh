@@ -36,6 +36,12 @@ struct GanTrainerOptions
     std::function<void(std::vector<torch::Tensor> const&)> after_backward;
     //! Only this process writes checkpoints, history and the progress bar.
     bool is_writer = true;
+    //! Data-parallel position: this rank trains shard `rank` of every global batch.
+    int rank = 0;
+    int world_size = 1;
+    //! False keeps batch normalisation in inference mode during the steps
+    //! (to compare data-parallel with serial steps exactly).
+    bool batchnorm_training = true;
     //! Learning-rate multiplier per epoch (e.g. warm-up); 1 when empty.
     std::function<double(std::int64_t epoch, std::int64_t batch, std::int64_t batches)> lr_scale;
 };
@@ -84,8 +90,10 @@ class GanTrainer
     void run();
 
     //! One batch of the 3DGAN loop: D on reals, D on fakes (G in inference
-    //! mode), then the generator updates through the frozen D.
-    StepLosses train_step(TrainBatch const& real, std::int64_t step);
+    //! mode), then the generator updates through the frozen D. `first_sample`
+    //! is the index of the batch's first event in the global batch: random
+    //! draws are keyed by it, so a batch split over ranks draws as one.
+    StepLosses train_step(TrainBatch const& real, std::int64_t step, std::int64_t first_sample = 0);
 
     //! Test losses on the held-out split (inference mode): D on reals, D on
     //! fakes, and the generator's loss.
