@@ -1,7 +1,7 @@
 // calo3dgan discriminate: score showers with a trained or imported discriminator.
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <filesystem>
 #include <memory>
@@ -116,13 +116,13 @@ void add_discriminate_command(CLI::App& app)
                                    "estimate, ECAL sum and (model b) measured angle per event");
     cmd->add_option("--checkpoint", opt->checkpoint, "Checkpoint file or run folder (with a discriminator)")
         ->required();
-    cmd->add_option("--input", opt->inputs, "Dataset files or folders (layout of the model)")->expected(1, -1)
+    cmd->add_option("--input", opt->inputs, "Dataset files or folders (layout of the model)")
+        ->expected(1, -1)
         ->required();
     cmd->add_option("-o,--output", opt->output,
                     "Output HDF5 file: probability, energy_estimate_gev, ecal_gev, angle_rad (b), energy, theta")
         ->required();
-    cmd->add_option("--batch", opt->batch, "Events per forward pass; never changes the output")
-        ->capture_default_str();
+    cmd->add_option("--batch", opt->batch, "Events per forward pass; never changes the output")->capture_default_str();
     cmd->add_option("--device", opt->device, "cpu, cuda or cuda:N")->capture_default_str();
     cmd->add_option("--threads", opt->threads, "CPU threads for libtorch (0: default)");
     cmd->add_flag("--overwrite", opt->overwrite, "Replace an existing output file");

@@ -1,7 +1,7 @@
 // calo3dgan generate: showers from a trained or imported generator, written as a dataset.
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -48,7 +48,8 @@ struct GenerateOptions
 
 std::string range_spec(double lo, double hi)
 {
-    auto const text = [](double v) {
+    auto const text = [](double v)
+    {
         char buffer[32];
         std::snprintf(buffer, sizeof buffer, "%.6g", v);
         return std::string(buffer);
@@ -76,23 +77,23 @@ infer::GeneratorInputs read_latent_file(std::string const& path, nn::Architectur
     auto const* theta = find_dataset(datasets, "theta");
     bool const with_angle = config.family == nn::ModelFamily::b;
     auto const noise_size = static_cast<std::size_t>(config.noise_size());
-    std::string const layout_hint = with_angle ? "z (N, " + std::to_string(noise_size) +
-                                                     ") noise, energy (N,) [GeV] and theta (N,) [rad]"
-                                               : "z (N, " + std::to_string(noise_size) + ") noise and energy (N,) [GeV]";
-    CALO_VALIDATE(z && energy && (!with_angle || theta),
-                  std::string("latent file lacks dataset `") + (!z ? "z" : !energy ? "energy" : "theta") +
-                      "` (where: " + path + ") — give " + layout_hint);
+    std::string const layout_hint =
+        with_angle ? "z (N, " + std::to_string(noise_size) + ") noise, energy (N,) [GeV] and theta (N,) [rad]"
+                   : "z (N, " + std::to_string(noise_size) + ") noise and energy (N,) [GeV]";
+    CALO_VALIDATE(z && energy && (!with_angle || theta), std::string("latent file lacks dataset `") +
+                                                             (!z        ? "z"
+                                                              : !energy ? "energy"
+                                                                        : "theta") +
+                                                             "` (where: " + path + ") — give " + layout_hint);
     CALO_VALIDATE(z->shape.size() == 2 && z->shape[1] == noise_size,
-                  "dataset `z` has " + std::to_string(z->shape.size() == 2 ? z->shape[1] : 0) +
-                      " columns, model " + config.name + " needs " + std::to_string(noise_size) +
-                      " noise values per event (where: " + path + ") — give " + layout_hint);
+                  "dataset `z` has " + std::to_string(z->shape.size() == 2 ? z->shape[1] : 0) + " columns, model " +
+                      config.name + " needs " + std::to_string(noise_size) + " noise values per event (where: " + path +
+                      ") — give " + layout_hint);
     std::size_t const n = z->shape[0];
-    auto const is_vector = [n](io::FloatDataset const& d) {
-        return (d.shape.size() == 1 && d.shape[0] == n) || (d.shape.size() == 2 && d.shape[0] == n && d.shape[1] == 1);
-    };
-    CALO_VALIDATE(is_vector(*energy), "dataset `energy` does not have one value for each of the " +
-                                          std::to_string(n) + " rows of `z` (where: " + path + ") — give " +
-                                          layout_hint);
+    auto const is_vector = [n](io::FloatDataset const& d)
+    { return (d.shape.size() == 1 && d.shape[0] == n) || (d.shape.size() == 2 && d.shape[0] == n && d.shape[1] == 1); };
+    CALO_VALIDATE(is_vector(*energy), "dataset `energy` does not have one value for each of the " + std::to_string(n) +
+                                          " rows of `z` (where: " + path + ") — give " + layout_hint);
     infer::GeneratorInputs inputs;
     inputs.noise = z->values;
     inputs.energy_gev = energy->values;
@@ -161,16 +162,16 @@ void run_generate(GenerateOptions const& opt)
         CALO_VALIDATE(available > 0, "latent file has no events (where: " + opt.latent_file + ")");
         if (events == 0)
             events = available;
-        CALO_VALIDATE(events <= available, "-n " + std::to_string(events) + " asks for more events than the " +
-                                               std::to_string(available) + " in the latent file (where: " +
-                                               opt.latent_file + ") — lower -n or drop it");
+        CALO_VALIDATE(events <= available,
+                      "-n " + std::to_string(events) + " asks for more events than the " + std::to_string(available) +
+                          " in the latent file (where: " + opt.latent_file + ") — lower -n or drop it");
         auto const first = explicit_inputs.energy_gev.begin();
         auto const [e_min, e_max] = std::minmax_element(first, first + events);
         double t_min = angle_lo, t_max = angle_hi;
         if (with_angle)
         {
-            auto const t = std::minmax_element(explicit_inputs.theta_rad.begin(),
-                                               explicit_inputs.theta_rad.begin() + events);
+            auto const t =
+                std::minmax_element(explicit_inputs.theta_rad.begin(), explicit_inputs.theta_rad.begin() + events);
             t_min = *t.first;
             t_max = *t.second;
         }
@@ -198,9 +199,9 @@ void run_generate(GenerateOptions const& opt)
                                         " or use a model-b checkpoint");
             }
         }
-        range_problem = generator.range_warning(
-            energy_spec->min(), energy_spec->max(), with_angle ? theta_deg_spec->min() * kDegree : angle_lo,
-            with_angle ? theta_deg_spec->max() * kDegree : angle_hi);
+        range_problem = generator.range_warning(energy_spec->min(), energy_spec->max(),
+                                                with_angle ? theta_deg_spec->min() * kDegree : angle_lo,
+                                                with_angle ? theta_deg_spec->max() * kDegree : angle_hi);
     }
     if (!range_problem.empty())
     {
@@ -252,8 +253,9 @@ void run_generate(GenerateOptions const& opt)
 void add_generate_command(CLI::App& app)
 {
     auto opt = std::make_shared<GenerateOptions>();
-    auto* cmd = app.add_subcommand("generate", "Generate showers with a trained or imported 3DGAN generator into a "
-                                               "dataset file (same layout and units as the training data)");
+    auto* cmd = app.add_subcommand("generate",
+                                   "Generate showers with a trained or imported 3DGAN generator into a "
+                                   "dataset file (same layout and units as the training data)");
     cmd->add_option("--checkpoint", opt->checkpoint, "Checkpoint file or run folder")->required();
     cmd->add_option("-n,--events", opt->events, "Number of showers (with --latent: default all of the file)");
     cmd->add_option("--energy", opt->energy,
@@ -265,8 +267,7 @@ void add_generate_command(CLI::App& app)
         ->capture_default_str();
     cmd->add_option("--latent", opt->latent_file,
                     "HDF5 file with explicit inputs: z (N, noise), energy (N) [GeV], theta (N) [rad] for model b");
-    cmd->add_option("--batch", opt->batch, "Events per forward pass; never changes the output")
-        ->capture_default_str();
+    cmd->add_option("--batch", opt->batch, "Events per forward pass; never changes the output")->capture_default_str();
     cmd->add_option("--device", opt->device, "cpu, cuda or cuda:N")->capture_default_str();
     cmd->add_option("--threads", opt->threads, "CPU threads for libtorch (0: default)");
     cmd->add_flag("--overwrite", opt->overwrite, "Replace an existing output file");

@@ -1,7 +1,7 @@
 // calo3dgan import-keras: convert Keras 2 weights of the original 3DGAN into a checkpoint.
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <memory>
 #include <string>
 
@@ -28,8 +28,9 @@ struct ImportKerasOptions
 void run_import_keras(ImportKerasOptions const& opt)
 {
     CALO_VALIDATE_USAGE(opt.model == "a" || opt.model == "b" || opt.model == "3dgan-a" || opt.model == "3dgan-b",
-                        "unknown --model '" + opt.model + "' — use a (fixed angle, 25x25x25) or b (variable angle, "
-                        "51x51x25)");
+                        "unknown --model '" + opt.model +
+                            "' — use a (fixed angle, 25x25x25) or b (variable angle, "
+                            "51x51x25)");
     CALO_VALIDATE_USAGE(opt.xscale >= 0, "--xscale must be positive (got " + std::to_string(opt.xscale) + ")");
     infer::KerasImportRequest request;
     request.config = nn::preset(opt.model);
@@ -47,8 +48,7 @@ void run_import_keras(ImportKerasOptions const& opt)
     request.metadata_json = metadata.dump();
     infer::import_keras_checkpoint(request);
     spdlog::info("imported {} generator{} weights (xscale {}) into {}", request.config.name,
-                 opt.discriminator_file.empty() ? "" : " and discriminator", request.config.train.xscale,
-                 opt.output);
+                 opt.discriminator_file.empty() ? "" : " and discriminator", request.config.train.xscale, opt.output);
     if (opt.discriminator_file.empty())
         spdlog::info("no --discriminator given: the checkpoint can generate but not discriminate");
 }
@@ -57,10 +57,10 @@ void run_import_keras(ImportKerasOptions const& opt)
 void add_import_keras_command(CLI::App& app)
 {
     auto opt = std::make_shared<ImportKerasOptions>();
-    auto* cmd = app.add_subcommand("import-keras", "Convert Keras 2 weight files of the original 3DGAN into a "
-                                                   "checkpoint for generate and discriminate");
-    cmd->add_option("--model", opt->model, "Architecture of the weights: a (Energy-gan) or b (Anglegan)")
-        ->required();
+    auto* cmd = app.add_subcommand("import-keras",
+                                   "Convert Keras 2 weight files of the original 3DGAN into a "
+                                   "checkpoint for generate and discriminate");
+    cmd->add_option("--model", opt->model, "Architecture of the weights: a (Energy-gan) or b (Anglegan)")->required();
     cmd->add_option("--generator", opt->generator_file, "Keras generator weights (.h5/.hdf5)")->required();
     cmd->add_option("--discriminator", opt->discriminator_file, "Keras discriminator weights (optional)");
     cmd->add_option("-o,--output", opt->output, "Checkpoint file to write")->required();

@@ -7,6 +7,7 @@
 #include <exception>
 
 #include "Commands.hh"
+#include "InferCommands.hh"
 #include "calo3dgan/BuildInfo.hh"
 #include "calo3dgan/base/Error.hh"
 #include "calo3dgan/base/Interrupt.hh"
@@ -32,6 +33,9 @@ int main(int argc, char** argv)
     calo::app::add_inspect_command(app);
     calo::app::add_info_command(app);
     calo::app::add_train_command(app);
+    calo::app::add_import_keras_command(app);
+    calo::app::add_generate_command(app);
+    calo::app::add_discriminate_command(app);
 
     calo::install_interrupt_handler();
     try

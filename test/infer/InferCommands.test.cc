@@ -23,9 +23,14 @@ namespace fs = std::filesystem;
 
 bool commands_registered()
 {
-    static bool const registered = run_calo("generate --help").exit_code == 0 &&
-                                   run_calo("discriminate --help").exit_code == 0 &&
-                                   run_calo("import-keras --help").exit_code == 0;
+    // `calo3dgan X --help` prints the main help (exit 0) when X is unknown
+    auto const knows = [](std::string const& command, std::string const& option)
+    {
+        auto const r = run_calo(command + " --help");
+        return r.exit_code == 0 && r.output.find(option) != std::string::npos;
+    };
+    static bool const registered =
+        knows("generate", "--latent") && knows("discriminate", "--input") && knows("import-keras", "--generator");
     return registered;
 }
 
@@ -38,10 +43,9 @@ std::string const& imported_checkpoint(char model, bool with_discriminator = tru
     {
         auto const& fixture = model_fixture(model);
         path = process_temp_dir() / (std::string("ckpt-") + model + (with_discriminator ? "-gd" : "-g") + ".pt");
-        auto const r = run_calo(std::string("import-keras --model ") + model + " --generator " +
-                                fixture.generator_weights +
-                                (with_discriminator ? " --discriminator " + fixture.discriminator_weights : "") +
-                                " -o " + path);
+        auto const r =
+            run_calo(std::string("import-keras --model ") + model + " --generator " + fixture.generator_weights +
+                     (with_discriminator ? " --discriminator " + fixture.discriminator_weights : "") + " -o " + path);
         EXPECT_EQ(r.exit_code, 0) << r.output;
     }
     return path;
@@ -98,10 +102,10 @@ TEST(InferCommands, generate_is_reproducible_and_readable)
     }
     ASSERT_EQ(run_calo(base + " --batch 2 -o " + (dir / "again.h5")).exit_code, 0);
     EXPECT_EQ(read_bytes(dir / "g2.h5"), read_bytes(dir / "again.h5"));
-    ASSERT_EQ(run_calo("-q generate --checkpoint " + checkpoint + " -n 5 --energy 100:200 --seed 8 -o " +
-                       (dir / "s8.h5"))
-                  .exit_code,
-              0);
+    ASSERT_EQ(
+        run_calo("-q generate --checkpoint " + checkpoint + " -n 5 --energy 100:200 --seed 8 -o " + (dir / "s8.h5"))
+            .exit_code,
+        0);
     EXPECT_NE(read_bytes(dir / "g2.h5"), read_bytes(dir / "s8.h5"));
 
     auto const inspect = run_calo("inspect " + (dir / "g5.h5"));
@@ -129,7 +133,8 @@ TEST(InferCommands, generate_latent_file_gives_the_network_output)
     // z, energy [GeV] and theta [rad] of the fixture's reference events
     ASSERT_EQ(run_command(python() + " -c \"import h5py, numpy as np; f = h5py.File('" + fixture.generator_weights +
                           "'.replace('generator_weights', 'fixture'), 'r'); c = f['generator/conditions'][:]; "
-                          "g = h5py.File('" + (dir / "latent.h5") +
+                          "g = h5py.File('" +
+                          (dir / "latent.h5") +
                           "', 'w'); g['z'] = f['generator/noise'][:]; g['energy'] = c[:, 0] * 100; "
                           "g['theta'] = c[:, 1]\"")
                   .exit_code,
@@ -152,8 +157,8 @@ TEST(InferCommands, generate_range_checks)
     SKIP_UNLESS_REGISTERED();
     TempDir dir;
     auto const& checkpoint = imported_checkpoint('a');
-    auto const strict = run_calo("generate --checkpoint " + checkpoint + " -n 2 --energy 600 --strict -o " +
-                                 (dir / "x.h5"));
+    auto const strict =
+        run_calo("generate --checkpoint " + checkpoint + " -n 2 --energy 600 --strict -o " + (dir / "x.h5"));
     expect_one_line_error(strict, 1, "outside");
     EXPECT_FALSE(fs::exists(dir / "x.h5"));
     auto const warned = run_calo("generate --checkpoint " + checkpoint + " -n 2 --energy 600 -o " + (dir / "y.h5"));
@@ -182,8 +187,8 @@ TEST(InferCommands, import_keras_errors)
                                    a.discriminator_weights + " -o " + (dir / "c.pt")),
                           1, "discriminator");
     // Missing and foreign files
-    expect_one_line_error(
-        run_calo("import-keras --model a --generator " + (dir / "none.h5") + " -o " + (dir / "c.pt")), 1, "none.h5");
+    expect_one_line_error(run_calo("import-keras --model a --generator " + (dir / "none.h5") + " -o " + (dir / "c.pt")),
+                          1, "none.h5");
     ASSERT_EQ(run_command("echo garbage > " + (dir / "bad.h5")).exit_code, 0);
     expect_one_line_error(run_calo("import-keras --model a --generator " + (dir / "bad.h5") + " -o " + (dir / "c.pt")),
                           1, "bad.h5");
@@ -203,9 +208,9 @@ TEST(InferCommands, discriminate_scores_every_event)
 {
     SKIP_UNLESS_REGISTERED();
     TempDir dir;
-    ASSERT_EQ(run_calo("-q simulate -o " + (dir / "b") + " --events 3 --format b --energy 100:200 --theta 60:120")
-                  .exit_code,
-              0);
+    ASSERT_EQ(
+        run_calo("-q simulate -o " + (dir / "b") + " --events 3 --format b --energy 100:200 --theta 60:120").exit_code,
+        0);
     auto const r = run_calo("discriminate --checkpoint " + imported_checkpoint('b') + " --input " + (dir / "b") +
                             " --batch 2 -o " + (dir / "scores.h5"));
     ASSERT_EQ(r.exit_code, 0) << r.output;

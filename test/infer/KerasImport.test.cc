@@ -79,7 +79,7 @@ void expect_same_state(torch::nn::Module const& a, torch::nn::Module const& b)
     for (auto const& item : ba) EXPECT_TRUE(torch::equal(item.value(), bb[item.key()])) << item.key();
 }
 
-template<class F>
+template <class F>
 std::string input_error_of(F&& f)
 {
     try
@@ -142,8 +142,8 @@ TEST(KerasImport, reads_every_weight)
         if (layer.kind == nn::KerasLayerKind::conv3d)
             convs.push_back(layer.name);
     }
-    EXPECT_EQ(convs, (std::vector<std::string>{"conv3d_5", "conv3d_6", "conv3d_7", "conv3d_8", "conv3d_9",
-                                               "conv3d_10", "conv3d_11"}));
+    EXPECT_EQ(convs, (std::vector<std::string>{"conv3d_5", "conv3d_6", "conv3d_7", "conv3d_8", "conv3d_9", "conv3d_10",
+                                               "conv3d_11"}));
 }
 
 TEST(KerasImport, generator_a_matches_reference)
@@ -213,19 +213,23 @@ TEST(KerasImport, foreign_and_truncated_files_are_input_errors)
     auto const truncated = dir + "/truncated.h5";
     std::filesystem::copy_file(source, truncated, std::filesystem::copy_options::overwrite_existing);
     std::filesystem::resize_file(truncated, std::filesystem::file_size(source) / 2);
-    auto const message = input_error_of([&] {
-        nn::Generator generator(nn::preset_a(), 1);
-        nn::import_keras_generator(io::KerasWeightsFile::read(truncated), *generator);
-    });
+    auto const message = input_error_of(
+        [&]
+        {
+            nn::Generator generator(nn::preset_a(), 1);
+            nn::import_keras_generator(io::KerasWeightsFile::read(truncated), *generator);
+        });
     expect_contains(message, "truncated.h5");
     EXPECT_EQ(message.find('\n'), std::string::npos) << message;
 
     // An HDF5 file that is no Keras weights file (the reference-output file)
     auto const fixture_file = std::filesystem::path(source).parent_path() / "3dgan-a_fixture.h5";
-    auto const foreign = input_error_of([&] {
-        nn::Generator generator(nn::preset_a(), 1);
-        nn::import_keras_generator(io::KerasWeightsFile::read(fixture_file.string()), *generator);
-    });
+    auto const foreign = input_error_of(
+        [&]
+        {
+            nn::Generator generator(nn::preset_a(), 1);
+            nn::import_keras_generator(io::KerasWeightsFile::read(fixture_file.string()), *generator);
+        });
     expect_contains(foreign, "unsupported layer");
 }
 
@@ -235,7 +239,8 @@ TEST(KerasImport, shape_mismatch_names_layer_and_shapes)
     nn::Generator generator(nn::preset_a(), 1);
     auto const before = generator->dense()->weight.clone();
     auto const message = input_error_of(
-        [&] { nn::import_keras_generator(io::KerasWeightsFile::read(model_fixture('b').generator_weights), *generator); });
+        [&]
+        { nn::import_keras_generator(io::KerasWeightsFile::read(model_fixture('b').generator_weights), *generator); });
     expect_contains(message, "3dgan-b_generator_weights.h5");
     expect_contains(message, "model 3dgan-a");
     // B has 7 conv layers, A 4: the layer counts are reported first
@@ -244,19 +249,22 @@ TEST(KerasImport, shape_mismatch_names_layer_and_shapes)
 
     // Same layer counts, other shapes: model-A discriminator weights for model B
     nn::Discriminator discriminator(nn::preset_b(), 1);
-    auto const d_message = input_error_of([&] {
-        nn::import_keras_discriminator(io::KerasWeightsFile::read(model_fixture('a').discriminator_weights),
-                                       *discriminator);
-    });
+    auto const d_message = input_error_of(
+        [&]
+        {
+            nn::import_keras_discriminator(io::KerasWeightsFile::read(model_fixture('a').discriminator_weights),
+                                           *discriminator);
+        });
     expect_contains(d_message, "conv3d_11 kernel has shape (5,5,5,1,32)");
     expect_contains(d_message, "(5,6,6,1,16)");
 
     // A discriminator file given as the generator
     nn::Generator generator_b(nn::preset_b(), 1);
-    expect_contains(input_error_of([&] {
-                        nn::import_keras_generator(
-                            io::KerasWeightsFile::read(model_fixture('b').discriminator_weights), *generator_b);
-                    }),
+    expect_contains(input_error_of(
+                        [&] {
+                            nn::import_keras_generator(
+                                io::KerasWeightsFile::read(model_fixture('b').discriminator_weights), *generator_b);
+                        }),
                     "2 dense");
 }
 

@@ -69,8 +69,8 @@ ModelFixture const& model_fixture(char model)
     auto const i = bad[0][0].item<std::int64_t>();
     std::ostringstream os;
     os << bad.size(0) << " of " << a.numel() << " values differ beyond rtol " << rtol << " (scale " << scale
-       << "); first at " << i << ": " << a[i].item<double>() << " vs " << e[i].item<double>()
-       << ", max difference " << diff.max().item<double>();
+       << "); first at " << i << ": " << a[i].item<double>() << " vs " << e[i].item<double>() << ", max difference "
+       << diff.max().item<double>();
     return ::testing::AssertionFailure() << os.str();
 }
 }  // namespace calo::test

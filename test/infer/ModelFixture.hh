@@ -14,8 +14,8 @@ namespace calo::test
 {
 struct ModelFixture
 {
-    std::string generator_weights;      //!< Keras 2 generator weights file
-    std::string discriminator_weights;  //!< Keras 2 discriminator weights file
+    std::string generator_weights;                 //!< Keras 2 generator weights file
+    std::string discriminator_weights;             //!< Keras 2 discriminator weights file
     std::map<std::string, io::FloatDataset> data;  //!< reference inputs/outputs by HDF5 path
 
     //! A reference dataset as a float32 CPU tensor of its HDF5 shape.

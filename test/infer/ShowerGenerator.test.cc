@@ -62,8 +62,8 @@ torch::Tensor expected_cells(nn::Generator& generator, infer::GeneratorInputs co
     auto const& config = generator->config();
     auto const n = static_cast<std::int64_t>(inputs.size());
     auto const noise = torch::from_blob(const_cast<float*>(inputs.noise.data()), {n, config.noise_size()}).clone();
-    auto conditions = torch::from_blob(const_cast<float*>(inputs.energy_gev.data()), {n, 1}).clone() /
-                      config.train.yscale;
+    auto conditions =
+        torch::from_blob(const_cast<float*>(inputs.energy_gev.data()), {n, 1}).clone() / config.train.yscale;
     if (config.family == nn::ModelFamily::b)
         conditions = torch::cat({conditions, torch::from_blob(const_cast<float*>(inputs.theta_rad.data()), {n, 1})}, 1);
     generator->eval();
@@ -139,8 +139,8 @@ TEST(ShowerGenerator, model_a_cells_are_network_output_over_xscale)
     EXPECT_GT(expected.count_nonzero().item<std::int64_t>(), 0);
     EXPECT_TRUE(close_relative(cells_tensor(batch), expected, 1e-5));
     // Independent check against the PyTorch reference output: cells [GeV] = G / 100
-    EXPECT_TRUE(close_relative(cells_tensor(batch), model_fixture('a').tensor("generator/images").reshape(-1) / 100.0,
-                               1e-4));
+    EXPECT_TRUE(
+        close_relative(cells_tensor(batch), model_fixture('a').tensor("generator/images").reshape(-1) / 100.0, 1e-4));
 }
 
 TEST(ShowerGenerator, model_b_cells_undo_the_power)

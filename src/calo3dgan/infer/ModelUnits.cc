@@ -15,8 +15,8 @@ io::Layout layout_for(nn::ArchitectureConfig const& config)
 
 io::PreprocessOptions preprocess_options(nn::ArchitectureConfig const& config)
 {
-    auto options = config.family == nn::ModelFamily::a ? io::PreprocessOptions::model_a()
-                                                       : io::PreprocessOptions::model_b();
+    auto options =
+        config.family == nn::ModelFamily::a ? io::PreprocessOptions::model_a() : io::PreprocessOptions::model_b();
     options.xscale = config.train.xscale;
     options.yscale = config.train.yscale;
     options.xpower = config.power;

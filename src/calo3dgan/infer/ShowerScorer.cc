@@ -53,10 +53,10 @@ ShowerScorer ShowerScorer::load(std::string const& checkpoint, ShowerScorerOptio
 ShowerScores ShowerScorer::score(io::EventBatch const& events)
 {
     auto const& cfg = config();
-    CALO_VALIDATE(events.shape == cfg.image_shape,
-                  "images are " + events.shape.to_string() + " (layout " + io::to_string(events.layout) +
-                      ") but model " + cfg.name + " takes " + cfg.image_shape.to_string() +
-                      " — score them with a model made for this layout");
+    CALO_VALIDATE(events.shape == cfg.image_shape, "images are " + events.shape.to_string() + " (layout " +
+                                                       io::to_string(events.layout) + ") but model " + cfg.name +
+                                                       " takes " + cfg.image_shape.to_string() +
+                                                       " — score them with a model made for this layout");
     double const yscale = cfg.train.yscale;
     // ECAL head: sum of xscale x cells in the family's units -> GeV
     double const ecal_to_gev = io::cell_unit_gev(preprocessing_.family) / preprocessing_.xscale;
@@ -73,7 +73,7 @@ ShowerScores ShowerScorer::score(io::EventBatch const& events)
         part.cells.assign(events.image(first), events.image(first) + count * cells_per_event);
         part.energy_gev.assign(events.energy_gev.begin() + first, events.energy_gev.begin() + first + count);
         auto prepared = io::preprocess(part, preprocessing_);
-        CALO_ASSERT(prepared.size() == count);
+        CALO_VALIDATE(prepared.size() == count, "preprocessing dropped events while scoring — bug in calo3dgan");
         auto const images =
             torch::from_blob(prepared.cells.data(),
                              {static_cast<std::int64_t>(count), 1, events.shape.nx, events.shape.ny, events.shape.nz},

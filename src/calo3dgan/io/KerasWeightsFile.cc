@@ -180,9 +180,9 @@ KerasWeightsFile KerasWeightsFile::read(std::string const& path)
         if (result.keras_version.empty())
             result.keras_version = first_or_empty(read_string_attribute(file.openGroup("/"), "keras_version"));
         result.backend = first_or_empty(read_string_attribute(root, "backend"));
-        visit_datasets(root, "", [&](H5::DataSet const& dataset, std::string const& name) {
-            result.weights.push_back(to_weight(read_dataset(dataset, name, path)));
-        });
+        visit_datasets(root, "",
+                       [&](H5::DataSet const& dataset, std::string const& name)
+                       { result.weights.push_back(to_weight(read_dataset(dataset, name, path))); });
     }
     catch (InputError const&)
     {
@@ -204,9 +204,9 @@ std::vector<FloatDataset> read_float_datasets(std::string const& path)
     try
     {
         H5::H5File const file(path, H5F_ACC_RDONLY);
-        visit_datasets(file.openGroup("/"), "", [&](H5::DataSet const& dataset, std::string const& name) {
-            result.push_back(read_dataset(dataset, name, path));
-        });
+        visit_datasets(file.openGroup("/"), "",
+                       [&](H5::DataSet const& dataset, std::string const& name)
+                       { result.push_back(read_dataset(dataset, name, path)); });
     }
     catch (InputError const&)
     {
@@ -227,14 +227,14 @@ void write_float_datasets(std::string const& path, std::vector<FloatDataset> con
                   "output file exists (where: " + path + ") — pass --overwrite or choose another output path");
     CALO_VALIDATE(!fs::is_directory(path), "output path is a folder (where: " + path + ") — give a file name");
     std::string const metadata = metadata_json.empty() ? "{}" : metadata_json;
-    CALO_VALIDATE(nlohmann::json::accept(metadata),
-                  "metadata for the `calo3dgan` attribute is not valid JSON (where: " + path +
-                      ") — this is a bug in the caller");
+    CALO_VALIDATE(
+        nlohmann::json::accept(metadata),
+        "metadata for the `calo3dgan` attribute is not valid JSON (where: " + path + ") — this is a bug in the caller");
     for (auto const& dataset : datasets)
     {
-        CALO_VALIDATE(!dataset.path.empty() && dataset.path.find('/') == std::string::npos,
-                      "dataset name `" + dataset.path + "` is empty or nested (where: " + path +
-                          ") — bug in the caller");
+        CALO_VALIDATE(
+            !dataset.path.empty() && dataset.path.find('/') == std::string::npos,
+            "dataset name `" + dataset.path + "` is empty or nested (where: " + path + ") — bug in the caller");
         CALO_VALIDATE(dataset.values.size() == dataset.size(),
                       "dataset `" + dataset.path + "` has " + std::to_string(dataset.values.size()) +
                           " values for shape " + describe_shape(dataset.shape) + " (where: " + path +
@@ -250,8 +250,8 @@ void write_float_datasets(std::string const& path, std::vector<FloatDataset> con
         for (auto const& dataset : datasets)
         {
             std::vector<hsize_t> dims(dataset.shape.begin(), dataset.shape.end());
-            H5::DataSpace const space = dims.empty() ? H5::DataSpace(H5S_SCALAR)
-                                                     : H5::DataSpace(static_cast<int>(dims.size()), dims.data());
+            H5::DataSpace const space =
+                dims.empty() ? H5::DataSpace(H5S_SCALAR) : H5::DataSpace(static_cast<int>(dims.size()), dims.data());
             H5::DSetCreatPropList props;
             // No modification times: the same inputs give bit-identical files.
             H5Pset_obj_track_times(props.getId(), false);

@@ -34,12 +34,12 @@ struct FloatDataset
 //! One weight tensor of a Keras layer.
 struct KerasWeight
 {
-    std::string group;                //!< path of the group holding it, e.g. "sequential_2/conv3d_5"
-    std::string top_level;            //!< first path component, e.g. "sequential_2"
-    std::string layer;                //!< layer name = name of the holding group, e.g. "conv3d_5"
-    std::string name;                 //!< weight name without the ":0" suffix, e.g. "kernel"
-    std::vector<std::size_t> shape;   //!< Keras (TensorFlow) layout
-    std::vector<float> values;        //!< row-major
+    std::string group;               //!< path of the group holding it, e.g. "sequential_2/conv3d_5"
+    std::string top_level;           //!< first path component, e.g. "sequential_2"
+    std::string layer;               //!< layer name = name of the holding group, e.g. "conv3d_5"
+    std::string name;                //!< weight name without the ":0" suffix, e.g. "kernel"
+    std::vector<std::size_t> shape;  //!< Keras (TensorFlow) layout
+    std::vector<float> values;       //!< row-major
 };
 
 /*!

@@ -180,7 +180,7 @@ struct LayersByKind
     }
 };
 
-template<class Net>
+template <class Net>
 std::size_t count_batchnorms(Net const& net)
 {
     std::size_t n = 0;
@@ -189,7 +189,7 @@ std::size_t count_batchnorms(Net const& net)
 }
 
 //! Match conv and BN layers to the blocks of `net`, in order.
-template<class Net>
+template <class Net>
 void import_blocks(Importer& importer, LayersByKind const& layers, Net const& net)
 {
     std::size_t next_bn = 0;
@@ -291,25 +291,28 @@ std::vector<KerasLayer> keras_layers(io::KerasWeightsFile const& file)
         {
             std::string names;
             for (auto const* w : layer.weights) names += (names.empty() ? "" : ", ") + w->name;
-            throw InputError("unsupported layer '" + layer.group + "' with weights " + names + " (where: " +
-                             file.path + ") — 3DGAN files have only Dense, Conv3D and BatchNormalization weights");
+            throw InputError("unsupported layer '" + layer.group + "' with weights " + names + " (where: " + file.path +
+                             ") — 3DGAN files have only Dense, Conv3D and BatchNormalization weights");
         }
     }
 
-    auto top_rank = [&](std::string const& top) {
+    auto top_rank = [&](std::string const& top)
+    {
         auto const it = std::find(file.layer_names.begin(), file.layer_names.end(), top);
         return static_cast<std::size_t>(it - file.layer_names.begin());  // size() if absent
     };
-    std::stable_sort(layers.begin(), layers.end(), [&](KerasLayer const& a, KerasLayer const& b) {
-        auto const ra = top_rank(a.top_level), rb = top_rank(b.top_level);
-        if (ra != rb)
-            return ra < rb;
-        if (a.top_level != b.top_level)
-            return natural_less(a.top_level, b.top_level);
-        if (a.group != b.group)
-            return natural_less(a.group, b.group);
-        return false;
-    });
+    std::stable_sort(layers.begin(), layers.end(),
+                     [&](KerasLayer const& a, KerasLayer const& b)
+                     {
+                         auto const ra = top_rank(a.top_level), rb = top_rank(b.top_level);
+                         if (ra != rb)
+                             return ra < rb;
+                         if (a.top_level != b.top_level)
+                             return natural_less(a.top_level, b.top_level);
+                         if (a.group != b.group)
+                             return natural_less(a.group, b.group);
+                         return false;
+                     });
     return layers;
 }
 
@@ -319,8 +322,7 @@ void import_keras_generator(io::KerasWeightsFile const& file, GeneratorImpl& gen
     LayersByKind const by_kind(layers);
     Importer importer(file.path, "generator", generator.config());
     std::size_t const bns = count_batchnorms(generator);
-    if (by_kind.dense.size() != 1 || by_kind.conv.size() != generator.num_blocks() ||
-        by_kind.batchnorm.size() != bns)
+    if (by_kind.dense.size() != 1 || by_kind.conv.size() != generator.num_blocks() || by_kind.batchnorm.size() != bns)
     {
         importer.fail("the file has " + by_kind.counts() + ", the generator needs 1, " +
                       std::to_string(generator.num_blocks()) + " and " + std::to_string(bns));
@@ -345,7 +347,8 @@ void import_keras_discriminator(io::KerasWeightsFile const& file, DiscriminatorI
     // Heads by name when present (Keras Dense(name='generation'/'auxiliary')), else in order.
     KerasLayer const* generation = by_kind.dense[0];
     KerasLayer const* auxiliary = by_kind.dense[1];
-    auto const named = [&](char const* name) -> KerasLayer const* {
+    auto const named = [&](char const* name) -> KerasLayer const*
+    {
         for (auto const* layer : by_kind.dense)
         {
             if (layer->name == name)
