@@ -1,7 +1,9 @@
-// calo3dgan train: train a 3DGAN model on shower data.
+// calo3dgan train: train a 3DGAN model on shower data, on one process or
+// data-parallel over MPI ranks (mpirun -np N calo3dgan train ...).
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -11,12 +13,15 @@
 
 #include "Commands.hh"
 #include "DeviceOption.hh"
+#include "calo3dgan/BuildInfo.hh"
 #include "calo3dgan/base/AtomicFile.hh"
+#include "calo3dgan/base/Communicator.hh"
 #include "calo3dgan/base/Error.hh"
 #include "calo3dgan/io/DatasetReader.hh"
 #include "calo3dgan/io/Preprocessing.hh"
 #include "calo3dgan/nn/ArchitectureConfig.hh"
 #include "calo3dgan/nn/Checkpoint.hh"
+#include "calo3dgan/train/DataParallel.hh"
 #include "calo3dgan/train/GanTrainer.hh"
 #include "calo3dgan/train/ShowerDataset.hh"
 
@@ -43,6 +48,12 @@ struct TrainOptions
     long long test_events = 0;
     int threads = 0;
     bool dump_config = false;
+    // Data-parallel training (under mpirun/srun).
+    double fusion_mb = 64;
+    std::string lr_scaling = "linear";
+    double warmup_epochs = 5;
+    bool no_overlap = false;
+    std::string timeline;
 };
 
 nn::ArchitectureConfig resolve_config(TrainOptions const& opt)
@@ -68,33 +79,90 @@ io::PreprocessOptions preprocess_for(nn::ArchitectureConfig const& config)
     return p;
 }
 
-void run_train(TrainOptions const& opt)
+//! Everything that must be the same on every rank for a data-parallel run.
+nlohmann::json run_summary(TrainOptions const& opt, nn::ArchitectureConfig const& config,
+                           train::ShowerDataset const& data, torch::Device device)
+{
+    return {{"version", std::string(kVersion) + " " + kGitRevision},
+            {"config", nn::to_toml_string(config)},
+            {"seed", opt.seed},
+            {"epochs", config.train.epochs},
+            {"steps", opt.steps},
+            {"resume", opt.resume},
+            {"test_fraction", opt.test_fraction},
+            {"max_events", opt.max_events},
+            {"test_events", opt.test_events},
+            {"train_events", data.train_size()},
+            {"test_split_events", data.test_size()},
+            {"device_type", device.is_cpu() ? "cpu" : "cuda"},
+            {"fusion_mb", opt.fusion_mb},
+            {"overlap", !opt.no_overlap},
+            {"lr_scaling", opt.lr_scaling},
+            {"warmup_epochs", opt.warmup_epochs},
+            {"timeline", !opt.timeline.empty()}};
+}
+
+void train(TrainOptions const& opt, Communicator const& comm)
 {
     CALO_VALIDATE_USAGE(opt.steps >= 0, "--steps must be positive");
     CALO_VALIDATE_USAGE(opt.epochs >= 0, "--epochs must be positive");
     CALO_VALIDATE_USAGE(opt.batch >= 0, "--batch must be positive");
+    CALO_VALIDATE_USAGE(opt.fusion_mb > 0 && opt.fusion_mb <= 2048, "--fusion-mb must be in (0, 2048]");
+    CALO_VALIDATE_USAGE(opt.warmup_epochs >= 0, "--warmup-epochs must not be negative");
     auto const config = resolve_config(opt);
     if (opt.dump_config)
     {
-        std::cout << nn::to_toml_string(config);
+        if (comm.is_root())
+            std::cout << nn::to_toml_string(config);
         return;
     }
     CALO_VALIDATE_USAGE(!opt.data.empty(), "--data is required");
     CALO_VALIDATE_USAGE(!opt.run_dir.empty(), "-o/--output is required");
-    auto const device = parse_device(opt.device);
+    bool const distributed = comm.size() > 1;
+    auto device = parse_device(opt.device);
+    if (distributed && device.is_cuda() && !device.has_index())
+    {
+        // One GPU per rank of a node, as Horovod pins local_rank.
+        auto const gpus = static_cast<int>(torch::cuda::device_count());
+        device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(comm.local_rank() % gpus));
+    }
     configure_threads(opt.threads);
 
-    bool const has_checkpoint = fs::exists(fs::path(opt.run_dir) / nn::run_layout::kLatestFile);
-    CALO_VALIDATE(opt.resume || !has_checkpoint,
-                  "run folder already has checkpoints (where: " + opt.run_dir
-                      + ") — pass --resume to continue it or choose another -o");
-    CALO_VALIDATE(!opt.resume || has_checkpoint,
-                  "nothing to resume (where: " + opt.run_dir + " has no checkpoint) — drop --resume");
+    // Only rank 0 writes, so only rank 0 looks at the run folder.
+    if (comm.is_root())
+    {
+        bool const has_checkpoint = fs::exists(fs::path(opt.run_dir) / nn::run_layout::kLatestFile);
+        CALO_VALIDATE(opt.resume || !has_checkpoint,
+                      "run folder already has checkpoints (where: " + opt.run_dir
+                          + ") — pass --resume to continue it or choose another -o");
+        CALO_VALIDATE(!opt.resume || has_checkpoint,
+                      "nothing to resume (where: " + opt.run_dir + " has no checkpoint) — drop --resume");
+    }
     train::ShowerDataset::Options data_options;
     data_options.test_fraction = opt.test_fraction;
     data_options.max_events = static_cast<std::size_t>(opt.max_events);
     data_options.seed = opt.seed;
     train::ShowerDataset const data(io::DatasetReader(opt.data), preprocess_for(config), data_options);
+
+    train::DataParallelOptions parallel_options;
+    parallel_options.fusion_mb = opt.fusion_mb;
+    parallel_options.overlap = !opt.no_overlap;
+    parallel_options.lr_scaling = train::parse_learning_rate_scaling(opt.lr_scaling);
+    parallel_options.warmup_epochs = opt.warmup_epochs;
+    parallel_options.timeline = opt.timeline;
+    if (distributed)
+    {
+        // Start-up check, before any rank trains: a mismatch is reported by
+        // rank 0, which ends the job; the others wait for that.
+        auto const mismatch = train::DataParallel::find_mismatch(comm, run_summary(opt, config, data, device));
+        if (!mismatch.empty())
+        {
+            if (comm.is_root())
+                throw InputError(mismatch);
+            comm.barrier();
+        }
+    }
+    train::DataParallel parallel(comm, parallel_options);
 
     train::GanTrainerOptions trainer_options;
     trainer_options.run_dir = opt.run_dir;
@@ -103,31 +171,92 @@ void run_train(TrainOptions const& opt)
     trainer_options.seed = opt.seed;
     trainer_options.device = device;
     trainer_options.max_test_events = static_cast<std::size_t>(opt.test_events);
+    parallel.configure(trainer_options);
     train::GanTrainer trainer(config, data, trainer_options);  // checks that the data fit the model
-    CALO_VALIDATE(data.train_size() >= static_cast<std::size_t>(config.train.batch_size),
+    CALO_VALIDATE(data.train_size() >= static_cast<std::size_t>(config.train.batch_size) * comm.size(),
                   "fewer training events (" + std::to_string(data.train_size()) + ") than one batch ("
-                      + std::to_string(config.train.batch_size) + ") — use more data or a smaller --batch");
-    ensure_writable_directory(opt.run_dir);
-
-    if (opt.resume)
+                      + std::to_string(config.train.batch_size)
+                      + (distributed ? " x " + std::to_string(comm.size()) + " ranks" : std::string())
+                      + ") — use more data or a smaller --batch");
+    if (comm.is_root())
     {
-        auto checkpoint = nn::load_checkpoint(opt.run_dir, device);
-        trainer.resume(checkpoint);
+        ensure_writable_directory(opt.run_dir);
+        if (opt.resume)
+        {
+            auto checkpoint = nn::load_checkpoint(opt.run_dir, device);
+            trainer.resume(checkpoint);
+        }
+        else
+        {
+            // The resolved config sits next to the checkpoints for people to read.
+            AtomicFile file((fs::path(opt.run_dir) / "config.toml").string());
+            std::ofstream(file.temp_path()) << nn::to_toml_string(config);
+            file.commit();
+        }
     }
-    else
-    {
-        // The resolved config sits next to the checkpoints for people to read.
-        AtomicFile file((fs::path(opt.run_dir) / "config.toml").string());
-        std::ofstream(file.temp_path()) << nn::to_toml_string(config);
-        file.commit();
-    }
+    parallel.attach(trainer);  // rank 0's weights, optimizer states and position everywhere
     spdlog::info("training model {} on {} events ({} train, {} test), batch {}, {} batches/epoch, {} epochs, "
                  "device {}",
                  config.name, data.train_size() + data.test_size(), data.train_size(), data.test_size(),
                  config.train.batch_size, trainer.batches_per_epoch(), config.train.epochs, opt.device);
+    if (distributed)
+        spdlog::info("data-parallel over {} ranks: global batch {}, learning rate x{:.4g} ({} scaling) after {} "
+                     "warm-up epochs, {} fusion buffer(s) of <= {} MB, overlap {}",
+                     comm.size(), config.train.batch_size * comm.size(),
+                     train::learning_rate_scale(parallel_options.lr_scaling, comm.size(), 0, 0, 0, 1),
+                     opt.lr_scaling, opt.warmup_epochs, parallel.bucket_count(), opt.fusion_mb,
+                     opt.no_overlap ? "off" : "on");
     trainer.run();
-    spdlog::info("training finished: {} (latest checkpoint in {})", opt.run_dir,
-                 nn::resolve_checkpoint_path(opt.run_dir));
+    parallel.finish();
+    if (comm.is_root())
+        spdlog::info("training finished: {} (latest checkpoint in {})", opt.run_dir,
+                     nn::resolve_checkpoint_path(opt.run_dir));
+}
+
+void run_train(TrainOptions const& opt)
+{
+    auto& comm = Communicator::world();  // MPI only under mpirun/srun
+    if (comm.size() == 1)
+    {
+        // A plain run (or mpirun -np 1, which must still finalise MPI).
+        try
+        {
+            train(opt, comm);
+        }
+        catch (...)
+        {
+            Communicator::finalize();
+            throw;
+        }
+        Communicator::finalize();
+        return;
+    }
+    // Rank 0 logs; the others speak only when they fail.
+    if (!comm.is_root())
+        spdlog::set_level(spdlog::level::warn);
+    try
+    {
+        train(opt, comm);
+    }
+    catch (Interrupted const&)
+    {
+        // Every rank stopped at the same batch (GanTrainerOptions::any_rank),
+        // rank 0 has saved a checkpoint: a clean, collective exit.
+        Communicator::finalize();
+        if (comm.is_root())
+            throw;
+        std::exit(130);
+    }
+    catch (UsageError const& e)
+    {
+        comm.abort(e.what(), 2);
+    }
+    catch (std::exception const& e)
+    {
+        // A failing rank never leaves the others waiting: MPI_Abort ends them all.
+        comm.abort(e.what(), 1);
+    }
+    Communicator::finalize();
 }
 }  // namespace
 
@@ -153,6 +282,24 @@ void add_train_command(CLI::App& app)
     cmd->add_option("--test-events", opt->test_events, "Test events evaluated per epoch (0: the whole split)");
     cmd->add_option("--threads", opt->threads, "CPU threads for libtorch (0: default)");
     cmd->add_flag("--dump-config", opt->dump_config, "Print the resolved config and exit");
+    auto const mpi = "Data-parallel (mpirun -np N calo3dgan train ...)";
+    cmd->add_option("--fusion-mb", opt->fusion_mb, "Gradient fusion buffer size [MB]: one MPI_Allreduce per buffer")
+        ->capture_default_str()
+        ->group(mpi);
+    cmd->add_option("--lr-scaling", opt->lr_scaling, "Learning rate x N ranks (linear), x sqrt(N) (sqrt) or x 1 (none)")
+        ->check(CLI::IsMember({"linear", "sqrt", "none"}))
+        ->capture_default_str()
+        ->group(mpi);
+    cmd->add_option("--warmup-epochs", opt->warmup_epochs,
+                    "Epochs over which the learning rate rises linearly (per batch) to its scaled value")
+        ->capture_default_str()
+        ->group(mpi);
+    cmd->add_flag("--no-overlap", opt->no_overlap,
+                  "Reduce gradients after each backward pass instead of during it")
+        ->group(mpi);
+    cmd->add_option("--timeline", opt->timeline,
+                    "Write a Chrome trace of compute and communication phases per rank (FILE.rankR.json)")
+        ->group(mpi);
     cmd->callback([opt] { run_train(*opt); });
 }
 }  // namespace calo::app

@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
-# The main job, end to end on the embedded defaults: set up, build, simulate a
-# small dataset with the shower Monte Carlo, and inspect it.
+# The main job, end to end on the embedded defaults (a few minutes on 2 cores):
+# set up, build, simulate datasets with the shower Monte Carlo, train 3DGAN
+# model A briefly, generate showers with it, and inspect everything.
+#
+# The training here is a smoke run of a few batches: the generated showers are
+# not yet physical. A real training (tens of epochs over 200k showers) needs a
+# GPU (--device cuda) or many nodes (mpirun).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$root/demo}
@@ -8,11 +13,21 @@ out=${1:-$root/demo}
 "$root/scripts/build.sh" --target calo3dgan
 calo="${CALO3DGAN_BUILD_DIR:-$root/build}/calo3dgan"
 
-echo "== simulate: 2,000 electrons, 2-500 GeV, fixed angle (25x25x25)"
+echo "== simulate: 2,000 electrons, 2-500 GeV, fixed angle (25x25x25, GeV)"
 "$calo" simulate -o "$out/data-a" --events 2000 --energy 2:500 --format a --events-per-file 1000 --seed 1 --overwrite
-echo "== simulate: 1,000 electrons, 100-200 GeV, 60-120 degrees (51x51x25)"
+echo "== simulate: 1,000 electrons, 100-200 GeV, 60-120 degrees (51x51x25, GeV x 50)"
 "$calo" simulate -o "$out/data-b" --events 1000 --energy 100:200 --theta 60:120 --format b --seed 2 --overwrite
-echo "== inspect"
+echo "== inspect the Monte Carlo"
 "$calo" inspect "$out/data-a"
 "$calo" inspect "$out/data-b"
-echo "demo finished: datasets in $out"
+
+echo "== train model A briefly (2 epochs of 8 batches of 8 showers: a smoke run, not a physics training)"
+rm -rf "$out/run-a"
+"$calo" train --config "$root/configs/3dgan-a.toml" --data "$out/data-a" -o "$out/run-a" \
+  --epochs 2 --batch 8 --steps 8 --test-events 64 --seed 1
+echo "== generate 500 showers at 100-200 GeV from the latest checkpoint"
+"$calo" generate --checkpoint "$out/run-a" -n 500 --energy 100:200 -o "$out/generated-a.h5" --seed 1 --overwrite
+echo "== inspect the generated showers (same layout and units as the data)"
+"$calo" inspect "$out/generated-a.h5"
+echo "demo finished: datasets in $out/data-*, run in $out/run-a, generated showers in $out/generated-a.h5"
+echo "note: a real training needs a GPU (--device cuda) or many nodes (mpirun); see README"

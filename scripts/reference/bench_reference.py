@@ -28,6 +28,9 @@ inputs sampled per call (A: y ~ U(0.1, 5); B: y ~ U(1, 2), theta ~ U(60, 120) de
 Prints one JSON object on stdout. Run with Debian's /usr/bin/python3 (torch 1.13):
     OMP_NUM_THREADS=2 /usr/bin/python3 scripts/reference/bench_reference.py \
         --model a --data showers_a.h5 --threads 2 --batch 16
+
+--turn-in/--turn-out let bench/run_gan_comparison.sh alternate this program
+and bench_gan step by step; --profile PREFIX writes autograd-profiler traces.
 """
 
 import argparse
@@ -218,6 +221,28 @@ class Reference3DGAN:
             return self.G(self.noise(n), cond)
 
 
+class Turns:
+    """Step-by-step turn taking with run_gan_comparison.sh through two named
+    pipes, so that the C++ and PyTorch sides alternate and see the same host
+    load; a no-op without pipes."""
+
+    def __init__(self, in_path, out_path):
+        if (in_path is None) != (out_path is None):
+            raise SystemExit("--turn-in and --turn-out go together")
+        # The orchestrator opens our input for writing first, then our output for reading.
+        self.inp = open(in_path) if in_path else None
+        self.out = open(out_path, "w", buffering=1) if out_path else None
+
+    def wait(self):
+        if self.inp is not None and not self.inp.readline():
+            raise SystemExit("turn pipe closed by the orchestrator")
+
+    def done(self):
+        if self.out is not None:
+            self.out.write("done\n")
+            self.out.flush()
+
+
 def sync(device):
     if device.type == "cuda":
         torch.cuda.synchronize()
@@ -237,6 +262,11 @@ def main():
     parser.add_argument("--test-fraction", type=float, default=0.1)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--profile", metavar="PREFIX",
+                        help="Chrome traces PREFIX.train.json and PREFIX.gen.json of the last timed training step "
+                        "and generation call (autograd profiler)")
+    parser.add_argument("--turn-in", help="named pipe: wait for a line before every step and generation call")
+    parser.add_argument("--turn-out", help="named pipe: write 'done' after every step and generation call")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -244,28 +274,56 @@ def main():
     device = torch.device(args.device)
     data = RealShowers(args.data, args.model, args.test_fraction, args.seed)
     gan = Reference3DGAN(args.model, device)
+    turns = Turns(args.turn_in, args.turn_out)
 
-    load_s, step_s, samples = [], [], 0
+    # process_time: CPU time of all threads, which on a virtual machine leaves
+    # out time the host gave to other guests (reported as a noise check).
+    load_s, step_s, samples, train_cpu, warmup_s = [], [], 0, 0.0, []
     for i in range(args.warmup + args.steps if args.steps > 0 else 0):
+        turns.wait()
+        c0 = time.process_time()
         t0 = time.perf_counter()
         real = data.batch(args.batch, device)
         sync(device)
         t1 = time.perf_counter()
-        gan.train_step(real)
-        sync(device)
-        t2 = time.perf_counter()
+        if args.profile and i == args.warmup + args.steps - 1:
+            with torch.autograd.profiler.profile() as prof:
+                gan.train_step(real)
+                sync(device)
+            t2, c1 = time.perf_counter(), time.process_time()
+            prof.export_chrome_trace(args.profile + ".train.json")  # outside the timings
+        else:
+            gan.train_step(real)
+            sync(device)
+            t2, c1 = time.perf_counter(), time.process_time()
+        turns.done()
         if i >= args.warmup:
             load_s.append(t1 - t0)
             step_s.append(t2 - t1)
             samples += real["y"].shape[0]
+            train_cpu += c1 - c0
+        else:
+            warmup_s.append(t2 - t0)
 
-    gen_s = []
+    gen_s, gen_cpu = [], 0.0
     for i in range(args.gen_warmup + args.gen_steps if args.gen_steps > 0 else 0):
+        turns.wait()
+        c0 = time.process_time()
         t0 = time.perf_counter()
-        gan.generate(args.gen_batch)
-        sync(device)
+        if args.profile and i == args.gen_warmup + args.gen_steps - 1:
+            with torch.autograd.profiler.profile() as prof:
+                gan.generate(args.gen_batch)
+                sync(device)
+            t1, c1 = time.perf_counter(), time.process_time()
+            prof.export_chrome_trace(args.profile + ".gen.json")  # outside the timings
+        else:
+            gan.generate(args.gen_batch)
+            sync(device)
+            t1, c1 = time.perf_counter(), time.process_time()
+        turns.done()
         if i >= args.gen_warmup:
-            gen_s.append(time.perf_counter() - t0)
+            gen_s.append(t1 - t0)
+            gen_cpu += c1 - c0
 
     def ratio(a, b):
         return a / b if b > 0 else None
@@ -286,13 +344,21 @@ def main():
         "train_seconds": total_train,
         "train_samples_per_s": ratio(samples, total_train),
         "train_step_only_samples_per_s": ratio(samples, sum(step_s)),
+        "train_cpu_seconds": train_cpu,
+        "train_samples_per_cpu_s": ratio(samples, train_cpu),
         "load_seconds_per_step": ratio(sum(load_s), len(load_s)),
         "step_seconds_per_step": ratio(sum(step_s), len(step_s)),
         "step_seconds": step_s,
+        "load_seconds": load_s,
+        "warmup_step_seconds": warmup_s,
         "gen_batch": args.gen_batch,
+        "gen_warmup_calls": args.gen_warmup,
         "gen_timed_calls": args.gen_steps,
         "gen_seconds": sum(gen_s),
+        "gen_call_seconds": gen_s,
         "gen_showers_per_s": ratio(args.gen_batch * len(gen_s), sum(gen_s)),
+        "gen_cpu_seconds": gen_cpu,
+        "gen_showers_per_cpu_s": ratio(args.gen_batch * len(gen_s), gen_cpu),
     }
     print(json.dumps(result))
 

@@ -7,18 +7,6 @@
 
 namespace calo::test
 {
-namespace
-{
-//! A usage or input error: non-zero exit and exactly one line that says what is wrong.
-void expect_one_line_error(CommandResult const& r, int exit_code, std::string const& fragment)
-{
-    EXPECT_EQ(r.exit_code, exit_code) << r.output;
-    auto const lines = lines_of(r.output);
-    ASSERT_EQ(lines.size(), 1u) << r.output;
-    EXPECT_NE(lines[0].find(fragment), std::string::npos) << lines[0];
-}
-}  // namespace
-
 TEST(SimulateCommand, WritesFilesOfRequestedSize)
 {
     TempDir dir;

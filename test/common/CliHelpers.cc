@@ -1,5 +1,7 @@
 #include "CliHelpers.hh"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -32,6 +34,14 @@ std::vector<std::string> list_files(std::string const& dir)
         names.push_back(entry.path().filename().string());
     std::sort(names.begin(), names.end());
     return names;
+}
+
+void expect_one_line_error(CommandResult const& r, int exit_code, std::string const& fragment)
+{
+    EXPECT_EQ(r.exit_code, exit_code) << r.output;
+    auto const lines = lines_of(r.output);
+    ASSERT_EQ(lines.size(), 1u) << r.output;
+    EXPECT_NE(lines[0].find(fragment), std::string::npos) << lines[0];
 }
 
 std::string read_bytes(std::string const& path)

@@ -60,15 +60,6 @@ io::FloatDataset const* find(std::vector<io::FloatDataset> const& datasets, std:
     }
     return nullptr;
 }
-
-//! One line of output mentioning `part`, and the given exit code.
-void expect_one_line_error(CommandResult const& r, int exit_code, std::string const& part)
-{
-    EXPECT_EQ(r.exit_code, exit_code) << r.output;
-    auto const lines = lines_of(r.output);
-    ASSERT_EQ(lines.size(), 1u) << r.output;
-    EXPECT_NE(lines[0].find(part), std::string::npos) << r.output;
-}
 }  // namespace
 
 //---------------------------------------------------------------------------//

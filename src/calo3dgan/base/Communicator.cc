@@ -1,5 +1,7 @@
 #include "calo3dgan/base/Communicator.hh"
 
+#include <algorithm>
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -7,16 +9,21 @@
 #include "calo3dgan/base/Error.hh"
 
 #if CALO3DGAN_USE_MPI
+#    define OMPI_SKIP_MPICXX 1  // the C API only
+#    define MPICH_SKIP_MPICXX 1
 #    include <mpi.h>
+#    if __has_include(<mpi-ext.h>)
+#        include <mpi-ext.h>  // Open MPI: MPIX_Query_cuda_support
+#    endif
 #endif
 
 namespace calo
 {
 namespace
 {
+#if CALO3DGAN_USE_MPI
 bool g_we_initialised = false;
 
-#if CALO3DGAN_USE_MPI
 void check(int code, char const* what)
 {
     if (code != MPI_SUCCESS)
@@ -27,8 +34,50 @@ void check(int code, char const* what)
         throw InputError(std::string("MPI call failed (where: ") + what + ": " + text + ")");
     }
 }
+
+//! MPI counts are int; fusion buffers are far smaller, so refuse rather than split.
+int checked_count(std::size_t count)
+{
+    if (count > static_cast<std::size_t>(INT_MAX))
+        throw InputError("MPI message of " + std::to_string(count)
+                         + " elements is too large for one call — use a smaller fusion buffer");
+    return static_cast<int>(count);
+}
 #endif
 }  // namespace
+
+struct Communicator::Request::Impl
+{
+#if CALO3DGAN_USE_MPI
+    MPI_Request request = MPI_REQUEST_NULL;
+#endif
+};
+
+Communicator::Request::Request() : impl_(std::make_unique<Impl>()) {}
+Communicator::Request::~Request() = default;
+Communicator::Request::Request(Request&&) noexcept = default;
+Communicator::Request& Communicator::Request::operator=(Request&&) noexcept = default;
+
+bool Communicator::Request::pending() const
+{
+#if CALO3DGAN_USE_MPI
+    return impl_ && impl_->request != MPI_REQUEST_NULL;
+#else
+    return false;
+#endif
+}
+
+bool Communicator::launched_by_mpi()
+{
+    if (char const* forced = std::getenv("CALO3DGAN_MPI"))
+        return std::strcmp(forced, "0") != 0;
+    // Open MPI's mpirun, MPICH/Intel MPI Hydra, MVAPICH, and srun with the
+    // PMI-2 or PMIx plugin each set one of these.
+    for (char const* name : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE", "MV2_COMM_WORLD_SIZE"})
+        if (std::getenv(name))
+            return true;
+    return false;
+}
 
 Communicator& Communicator::world()
 {
@@ -41,8 +90,12 @@ Communicator::Communicator()
 #if CALO3DGAN_USE_MPI
     int initialised = 0;
     MPI_Initialized(&initialised);
+    if (!initialised && !launched_by_mpi())
+        return;  // a plain run: one rank, MPI never started
     if (!initialised)
     {
+        // FUNNELED: only the main thread calls MPI (gradient hooks of CPU
+        // tensors run on the thread that called backward).
         int provided = 0;
         check(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
         g_we_initialised = true;
@@ -92,7 +145,7 @@ void Communicator::allreduce_sum(float* data, std::size_t count) const
 {
 #if CALO3DGAN_USE_MPI
     if (size_ > 1)
-        check(MPI_Allreduce(MPI_IN_PLACE, data, static_cast<int>(count), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD),
+        check(MPI_Allreduce(MPI_IN_PLACE, data, checked_count(count), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD),
               "MPI_Allreduce");
 #else
     (void)data, (void)count;
@@ -103,10 +156,83 @@ void Communicator::allreduce_sum(double* data, std::size_t count) const
 {
 #if CALO3DGAN_USE_MPI
     if (size_ > 1)
-        check(MPI_Allreduce(MPI_IN_PLACE, data, static_cast<int>(count), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD),
+        check(MPI_Allreduce(MPI_IN_PLACE, data, checked_count(count), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD),
               "MPI_Allreduce");
 #else
     (void)data, (void)count;
+#endif
+}
+
+void Communicator::allreduce_max(double* data, std::size_t count) const
+{
+#if CALO3DGAN_USE_MPI
+    if (size_ > 1)
+        check(MPI_Allreduce(MPI_IN_PLACE, data, checked_count(count), MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD),
+              "MPI_Allreduce");
+#else
+    (void)data, (void)count;
+#endif
+}
+
+Communicator::Request Communicator::iallreduce_sum(float* data, std::size_t count) const
+{
+    Request request;
+#if CALO3DGAN_USE_MPI
+    if (size_ > 1)
+        check(MPI_Iallreduce(MPI_IN_PLACE, data, checked_count(count), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD,
+                             &request.impl_->request),
+              "MPI_Iallreduce");
+#else
+    (void)data, (void)count;
+#endif
+    return request;
+}
+
+Communicator::Request Communicator::iallreduce_sum(double* data, std::size_t count) const
+{
+    Request request;
+#if CALO3DGAN_USE_MPI
+    if (size_ > 1)
+        check(MPI_Iallreduce(MPI_IN_PLACE, data, checked_count(count), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD,
+                             &request.impl_->request),
+              "MPI_Iallreduce");
+#else
+    (void)data, (void)count;
+#endif
+    return request;
+}
+
+Communicator::Request Communicator::ibarrier() const
+{
+    Request request;
+#if CALO3DGAN_USE_MPI
+    if (size_ > 1)
+        check(MPI_Ibarrier(MPI_COMM_WORLD, &request.impl_->request), "MPI_Ibarrier");
+#endif
+    return request;
+}
+
+bool Communicator::test(Request& request) const
+{
+#if CALO3DGAN_USE_MPI
+    if (!request.pending())
+        return true;
+    int done = 0;
+    check(MPI_Test(&request.impl_->request, &done, MPI_STATUS_IGNORE), "MPI_Test");
+    return done != 0;
+#else
+    (void)request;
+    return true;
+#endif
+}
+
+void Communicator::wait(Request& request) const
+{
+#if CALO3DGAN_USE_MPI
+    if (request.pending())
+        check(MPI_Wait(&request.impl_->request, MPI_STATUS_IGNORE), "MPI_Wait");
+#else
+    (void)request;
 #endif
 }
 
@@ -130,7 +256,7 @@ std::vector<std::string> Communicator::allgather(std::string const& text) const
         return {text};
     std::vector<std::string> result(size_);
 #if CALO3DGAN_USE_MPI
-    int const length = static_cast<int>(text.size());
+    int const length = checked_count(text.size());
     std::vector<int> lengths(size_);
     check(MPI_Allgather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, MPI_COMM_WORLD), "MPI_Allgather");
     std::vector<int> offsets(size_, 0);
@@ -155,5 +281,26 @@ void Communicator::abort(std::string const& message, int code) const
         MPI_Abort(MPI_COMM_WORLD, code);
 #endif
     std::exit(code);
+}
+
+int Communicator::local_rank() const
+{
+    if (size_ == 1)
+        return 0;
+    for (char const* name :
+         {"OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "SLURM_LOCALID", "MV2_COMM_WORLD_LOCAL_RANK"})
+        if (char const* value = std::getenv(name))
+            return std::atoi(value);
+    return 0;
+}
+
+bool Communicator::cuda_aware() const
+{
+#if CALO3DGAN_USE_MPI && defined(MPIX_CUDA_AWARE_SUPPORT) && MPIX_CUDA_AWARE_SUPPORT
+    // Compiled with CUDA support; ask the library actually loaded.
+    return size_ > 1 && MPIX_Query_cuda_support() == 1;
+#else
+    return false;
+#endif
 }
 }  // namespace calo

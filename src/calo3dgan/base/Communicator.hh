@@ -2,9 +2,12 @@
 // A thin MPI communicator: the only place that talks to MPI.
 //
 // Without MPI (CALO3DGAN_USE_MPI=OFF, or a run not started under mpirun) it
-// behaves as a single rank, so serial code paths need no special cases.
+// behaves as a single rank, so serial code paths need no special cases. MPI
+// is initialised only when a launcher (mpirun, mpiexec, srun) started the
+// process, so a plain run never pays for (or depends on) MPI start-up.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,11 +16,36 @@ namespace calo
 class Communicator
 {
   public:
-    //! The world communicator; initialises MPI on first use if needed.
+    //! A pending non-blocking operation (MPI_Request). Move-only; complete it
+    //! with wait() before the buffers it uses go away.
+    class Request
+    {
+      public:
+        Request();
+        ~Request();
+        Request(Request&&) noexcept;
+        Request& operator=(Request&&) noexcept;
+        //! True between the start of an operation and its completion.
+        bool pending() const;
+
+      private:
+        friend class Communicator;
+        struct Impl;
+        std::unique_ptr<Impl> impl_;
+    };
+
+    //! The world communicator; initialises MPI on first use if the process
+    //! was started by an MPI launcher.
     static Communicator& world();
+    //! True if an MPI launcher started this process (environment of mpirun,
+    //! mpiexec or srun's PMI/PMIx), whatever the number of ranks.
+    static bool launched_by_mpi();
 
     int rank() const { return rank_; }
     int size() const { return size_; }
+    //! Rank among the processes of this node, from the launcher's
+    //! environment (0 if unknown): picks one GPU per rank.
+    int local_rank() const;
     bool is_root() const { return rank_ == 0; }
 
     void barrier() const;
@@ -26,12 +54,26 @@ class Communicator
     //! Element-wise sum over ranks, in place.
     void allreduce_sum(float* data, std::size_t count) const;
     void allreduce_sum(double* data, std::size_t count) const;
+    //! Start an in-place element-wise sum over ranks (MPI_Iallreduce). Every
+    //! rank must start its non-blocking collectives in the same order.
+    Request iallreduce_sum(float* data, std::size_t count) const;
+    Request iallreduce_sum(double* data, std::size_t count) const;
+    //! Start a barrier without blocking (MPI_Ibarrier).
+    Request ibarrier() const;
+    //! Drive progress; true (and the request done) if it has completed.
+    bool test(Request& request) const;
+    //! Block until the operation has completed; no-op on a finished request.
+    void wait(Request& request) const;
+    //! Element-wise maximum over ranks, in place.
+    void allreduce_max(double* data, std::size_t count) const;
     //! Logical OR over ranks: used so that one failing rank stops them all.
     bool any(bool flag) const;
     //! Gather one string per rank on every rank.
     std::vector<std::string> allgather(std::string const& text) const;
     //! Kill the whole job (MPI_Abort) after printing `message`.
     [[noreturn]] void abort(std::string const& message, int code = 1) const;
+    //! True if MPI can read and write device (CUDA) memory directly.
+    bool cuda_aware() const;
 
     //! Finalise MPI if this process initialised it.
     static void finalize();

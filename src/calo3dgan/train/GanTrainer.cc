@@ -127,6 +127,28 @@ std::string checkpoint_name(TrainingPosition const& p)
     return name;
 }
 
+//! Marks a phase of a step for GanTrainerOptions::on_phase (a timeline).
+class PhaseScope
+{
+  public:
+    PhaseScope(std::function<void(char const*, bool)> const& hook, char const* phase) : hook_(hook), phase_(phase)
+    {
+        if (hook_)
+            hook_(phase_, true);
+    }
+    ~PhaseScope()
+    {
+        if (hook_)
+            hook_(phase_, false);
+    }
+    PhaseScope(PhaseScope const&) = delete;
+    PhaseScope& operator=(PhaseScope const&) = delete;
+
+  private:
+    std::function<void(char const*, bool)> const& hook_;
+    char const* phase_;
+};
+
 //! Architecture equality ignoring values a resumed run may change.
 bool same_model(nn::ArchitectureConfig a, nn::ArchitectureConfig b)
 {
@@ -231,6 +253,18 @@ void GanTrainer::resume(nn::LoadedCheckpoint& checkpoint)
     position_.epoch = pos.at("epoch").get<std::int64_t>();
     position_.batch = pos.at("batch").get<std::int64_t>();
     position_.step = pos.at("step").get<std::int64_t>();
+    // A global batch is batch_size x world_size events: resuming mid-epoch
+    // with another rank count starts at the first global batch that holds
+    // no event already trained on (the few skipped ones are seen next epoch).
+    auto const saved_world = meta.value("world_size", std::int64_t{1});
+    if (saved_world != options_.world_size && position_.batch > 0)
+    {
+        auto const done = position_.batch * saved_world;
+        auto const batch = (done + options_.world_size - 1) / options_.world_size;
+        spdlog::info("checkpoint was written by {} ranks, resuming on {}: batch {} of epoch {} becomes batch {}",
+                     saved_world, options_.world_size, position_.batch, position_.epoch + 1, batch);
+        position_.batch = batch;
+    }
     CALO_VALIDATE(meta.value("seed", options_.seed) == options_.seed,
                   "checkpoint was trained with seed " + std::to_string(meta.value("seed", 0ull))
                       + " — resume with the same --seed");
@@ -266,9 +300,16 @@ void GanTrainer::optimizer_step(torch::optim::Optimizer& optimizer, torch::Tenso
                                 std::vector<torch::Tensor> const& parameters)
 {
     optimizer.zero_grad();
-    loss.backward();
+    {
+        PhaseScope phase(options_.on_phase, "backward");
+        loss.backward();
+    }
     if (options_.after_backward)
+    {
+        PhaseScope phase(options_.on_phase, "gradient allreduce");
         options_.after_backward(parameters);
+    }
+    PhaseScope phase(options_.on_phase, "optimizer step");
     optimizer.step();
 }
 
@@ -314,6 +355,7 @@ StepLosses GanTrainer::train_step(TrainBatch const& real, std::int64_t step, std
     torch::Tensor fakes;
     {
         // Fakes for the D step come from G in inference mode (moving BN statistics).
+        PhaseScope phase(options_.on_phase, "fakes");
         torch::NoGradGuard no_grad;
         generator_->eval();
         fakes = generator_->forward(draws.noise(config_, 0, n), cond);
@@ -324,6 +366,7 @@ StepLosses GanTrainer::train_step(TrainBatch const& real, std::int64_t step, std
     auto const g_params = generator_->parameters();
     set_training(*discriminator_, options_.batchnorm_training);
     {
+        PhaseScope phase(options_.on_phase, "D real");
         torch::Tensor loss;
         auto const labels = draws.labels(10, n, 1.0f, options_.label_flip_probability);
         losses.discriminator_real = discriminator_loss(discriminator_->forward(real.images), labels, real.y,
@@ -331,6 +374,7 @@ StepLosses GanTrainer::train_step(TrainBatch const& real, std::int64_t step, std
         optimizer_step(*optimizer_d_, loss, d_params);
     }
     {
+        PhaseScope phase(options_.on_phase, "D fake");
         torch::Tensor loss;
         auto const labels = draws.labels(11, n, 0.0f, options_.label_flip_probability);
         losses.discriminator_fake = discriminator_loss(discriminator_->forward(fakes), labels, y_fake, real.theta,
@@ -346,6 +390,7 @@ StepLosses GanTrainer::train_step(TrainBatch const& real, std::int64_t step, std
     auto const ones = torch::ones({n, 1}, torch::TensorOptions().device(device));
     for (int k = 0; k < options_.generator_steps; ++k)
     {
+        PhaseScope phase(options_.on_phase, "G step");
         auto const draw = static_cast<std::uint64_t>(1 + k);
         fake_targets(draw, cond, y_fake, ecal_fake);
         torch::Tensor loss;
@@ -420,6 +465,7 @@ std::string GanTrainer::save_checkpoint()
                            {"version", kVersion},
                            {"git_revision", kGitRevision},
                            {"seed", options_.seed},
+                           {"world_size", options_.world_size},
                            {"position", {{"epoch", position_.epoch}, {"batch", position_.batch}, {"step", position_.step}}},
                            {"data", {{"shape", {config_.image_shape.nx, config_.image_shape.ny, config_.image_shape.nz}},
                                      {"train_events", data_.train_size()},
@@ -441,13 +487,22 @@ std::string GanTrainer::save_checkpoint()
     return path;
 }
 
+std::vector<std::size_t> GanTrainer::shard_events(std::vector<std::size_t> const& order, std::int64_t batch) const
+{
+    // Global batch b is split into world_size consecutive shards; this rank
+    // takes shard `rank`, so one epoch covers the training set once.
+    auto const batch_size = config_.train.batch_size;
+    auto const first = (batch * options_.world_size + options_.rank) * batch_size;
+    CALO_EXPECT(first + batch_size <= static_cast<std::int64_t>(order.size()));
+    return std::vector<std::size_t>(order.begin() + first, order.begin() + first + batch_size);
+}
+
 void GanTrainer::run()
 {
     auto const n_batches = batches_per_epoch();
     CALO_VALIDATE(n_batches > 0, "fewer training events (" + std::to_string(data_.train_size())
                                      + ") than one batch (" + std::to_string(config_.train.batch_size)
                                      + ") — use more data or a smaller --batch");
-    auto const batch_size = static_cast<std::size_t>(config_.train.batch_size);
     if (options_.is_writer)
         ensure_writable_directory(options_.run_dir);
     std::string last_checkpoint;
@@ -464,15 +519,23 @@ void GanTrainer::run()
         for (std::int64_t b = position_.batch; b < n_batches; ++b)
         {
             set_learning_rate(epoch, b);
-            // Global batch b is split into world_size consecutive shards; this
-            // rank takes shard `rank`, so one epoch covers the training set once.
-            auto const first = (b * options_.world_size + options_.rank) * static_cast<std::int64_t>(batch_size);
-            std::vector<std::size_t> events(order.begin() + first, order.begin() + first + batch_size);
-            auto const real = to_tensors(data_.load(events), options_.device);
-            if (real.size() > 0)
+            TrainBatch real;
             {
-                auto const losses =
-                    train_step(real, position_.step, options_.rank * static_cast<std::int64_t>(batch_size));
+                PhaseScope phase(options_.on_phase, "load");
+                real = to_tensors(data_.load(shard_events(order, b)), options_.device);
+            }
+            // A shard the preprocessing emptied (model B's ECAL cut) skips the
+            // step on every rank: the gradient reductions must match up.
+            bool skip = real.size() == 0;
+            if (options_.any_rank)
+            {
+                PhaseScope phase(options_.on_phase, "agree");
+                skip = options_.any_rank(skip);
+            }
+            if (!skip)
+            {
+                auto const first_sample = options_.rank * static_cast<std::int64_t>(config_.train.batch_size);
+                auto const losses = train_step(real, position_.step, first_sample);
                 if (!losses.discriminator_real.finite() || !losses.discriminator_fake.finite()
                     || !losses.generator.finite())
                 {
@@ -492,7 +555,8 @@ void GanTrainer::run()
                 train_sum.discriminator_fake += losses.discriminator_fake;
                 train_sum.generator += losses.generator;
                 ++counted;
-                samples += real.size();
+                // Throughput of the whole job: every rank trains an equal shard.
+                samples += real.size() * options_.world_size;
             }
             ++position_.step;
             position_.batch = b + 1;
@@ -504,7 +568,13 @@ void GanTrainer::run()
                                                           + train_sum.discriminator_fake.total)
                                                        / counted,
                                                    train_sum.generator.total / counted, samples / seconds));
-            if (interrupt_requested())
+            bool stop = interrupt_requested();
+            if (options_.any_rank)
+            {
+                PhaseScope phase(options_.on_phase, "agree");
+                stop = options_.any_rank(stop);
+            }
+            if (stop)
             {
                 if (options_.is_writer)
                 {
@@ -517,7 +587,13 @@ void GanTrainer::run()
         }
         progress.finish();
         double const seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        auto const test = evaluate_test(epoch);
+        // Only the writer reports test losses; evaluation changes no state.
+        StepLosses test;
+        if (options_.is_writer)
+        {
+            PhaseScope phase(options_.on_phase, "test");
+            test = evaluate_test(epoch);
+        }
         position_.epoch = epoch + 1;
         position_.batch = 0;
         double const inv = counted > 0 ? 1.0 / counted : 0.0;
@@ -540,6 +616,7 @@ void GanTrainer::run()
         {
             history_.append(record);
             history_.save(options_.run_dir);
+            PhaseScope phase(options_.on_phase, "checkpoint");
             last_checkpoint = save_checkpoint();
             spdlog::info("epoch {}/{}: train D {:.4f} G {:.4f} | test D real {:.4f} fake {:.4f} G {:.4f} | "
                          "{:.1f} s, {:.2f} samples/s | {}",

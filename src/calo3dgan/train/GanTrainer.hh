@@ -44,6 +44,16 @@ struct GanTrainerOptions
     bool batchnorm_training = true;
     //! Learning-rate multiplier per epoch (e.g. warm-up); 1 when empty.
     std::function<double(std::int64_t epoch, std::int64_t batch, std::int64_t batches)> lr_scale;
+    //! Logical OR over ranks, called twice per batch: before the step with
+    //! "this rank's shard is empty" (all ranks then skip it), after it with
+    //! "this rank was interrupted" (all ranks stop at the same batch). A rank
+    //! that failed never calls it, so no other rank writes past that batch.
+    //! Identity when empty.
+    std::function<bool(bool)> any_rank;
+    //! Called at the start (begin = true) and end of each phase of a step
+    //! ("load", "D real", "backward", ...), e.g. for a timeline. `phase` is a
+    //! string literal.
+    std::function<void(char const* phase, bool begin)> on_phase;
 };
 
 //! Loss of one discriminator evaluation: the weighted total and its parts in
@@ -102,10 +112,18 @@ class GanTrainer
     //! Save a checkpoint at the current position; returns its path.
     std::string save_checkpoint();
 
+    //! Dataset indices of this rank's shard of global batch `batch`: the
+    //! global batch is `world_size` consecutive shards of `order`.
+    std::vector<std::size_t> shard_events(std::vector<std::size_t> const& order, std::int64_t batch) const;
+
     nn::Generator& generator() { return generator_; }
     nn::Discriminator& discriminator() { return discriminator_; }
     nn::ArchitectureConfig const& config() const { return config_; }
     TrainingPosition const& position() const { return position_; }
+    //! Set the position (data-parallel ranks take the root's after a resume).
+    void set_position(TrainingPosition const& position) { position_ = position; }
+    torch::optim::Optimizer& discriminator_optimizer() { return *optimizer_d_; }
+    torch::optim::Optimizer& generator_optimizer() { return *optimizer_g_; }
     //! Batches per epoch after the --steps cap.
     std::int64_t batches_per_epoch() const;
 
