@@ -1,5 +1,9 @@
 #include "DeviceOption.hh"
 
+#include <algorithm>
+#include <cstdlib>
+#include <thread>
+
 #include "calo3dgan/base/Error.hh"
 
 namespace calo::app
@@ -26,10 +30,31 @@ torch::Device parse_device(std::string const& text)
     }
 }
 
+namespace
+{
+//! Processes of this job on this node, from the launcher's environment.
+int processes_on_node()
+{
+    for (char const* name : {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", "SLURM_NTASKS_PER_NODE"})
+    {
+        if (char const* value = std::getenv(name))
+        {
+            int const n = std::atoi(value);
+            if (n > 0)
+                return n;
+        }
+    }
+    return 1;
+}
+}  // namespace
+
 void configure_threads(int threads)
 {
-    CALO_VALIDATE_USAGE(threads >= 0, "--threads must be 0 (default) or positive");
-    if (threads > 0)
-        torch::set_num_threads(threads);
+    CALO_VALIDATE_USAGE(threads >= 0, "--threads must be 0 (all cores) or positive");
+    // libtorch's OpenMP default may be a single thread: 0 means this process's
+    // share of the node's cores.
+    if (threads == 0)
+        threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / processes_on_node());
+    torch::set_num_threads(threads);
 }
 }  // namespace calo::app

@@ -124,7 +124,7 @@ void add_discriminate_command(CLI::App& app)
         ->required();
     cmd->add_option("--batch", opt->batch, "Events per forward pass; never changes the output")->capture_default_str();
     cmd->add_option("--device", opt->device, "cpu, cuda or cuda:N")->capture_default_str();
-    cmd->add_option("--threads", opt->threads, "CPU threads for libtorch (0: default)");
+    cmd->add_option("--threads", opt->threads, "CPU threads for libtorch (0: all cores, shared among the ranks on a node)");
     cmd->add_flag("--overwrite", opt->overwrite, "Replace an existing output file");
     cmd->callback([opt] { run_discriminate(*opt); });
 }

@@ -269,7 +269,7 @@ void add_generate_command(CLI::App& app)
                     "HDF5 file with explicit inputs: z (N, noise), energy (N) [GeV], theta (N) [rad] for model b");
     cmd->add_option("--batch", opt->batch, "Events per forward pass; never changes the output")->capture_default_str();
     cmd->add_option("--device", opt->device, "cpu, cuda or cuda:N")->capture_default_str();
-    cmd->add_option("--threads", opt->threads, "CPU threads for libtorch (0: default)");
+    cmd->add_option("--threads", opt->threads, "CPU threads for libtorch (0: all cores, shared among the ranks on a node)");
     cmd->add_flag("--overwrite", opt->overwrite, "Replace an existing output file");
     cmd->add_flag("--strict", opt->strict, "Refuse conditions outside the model's trained range (default: warn)");
     cmd->callback([opt] { run_generate(*opt); });

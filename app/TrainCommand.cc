@@ -280,7 +280,7 @@ void add_train_command(CLI::App& app)
         ->capture_default_str();
     cmd->add_option("--max-events", opt->max_events, "Use only the first N events (0: all)");
     cmd->add_option("--test-events", opt->test_events, "Test events evaluated per epoch (0: the whole split)");
-    cmd->add_option("--threads", opt->threads, "CPU threads for libtorch (0: default)");
+    cmd->add_option("--threads", opt->threads, "CPU threads for libtorch (0: all cores, shared among the ranks on a node)");
     cmd->add_flag("--dump-config", opt->dump_config, "Print the resolved config and exit");
     auto const mpi = "Data-parallel (mpirun -np N calo3dgan train ...)";
     cmd->add_option("--fusion-mb", opt->fusion_mb, "Gradient fusion buffer size [MB]: one MPI_Allreduce per buffer")

@@ -250,6 +250,49 @@ TEST(Layers, nearest_upsampling_repeats_cells)
     EXPECT_TRUE(torch::equal(up6, x.repeat_interleave(6, 2).repeat_interleave(6, 3).repeat_interleave(6, 4)));
 }
 
+TEST(Layers, nearest_kernel_is_exact_at_the_preset_sizes)
+{
+    // The interpolation kernel computes source indices in float: check it
+    // against the exact broadcast copy at every upsampling of both presets.
+    struct Case
+    {
+        std::vector<std::int64_t> shape;
+        Int3 factor;
+    };
+    for (auto const& c : {Case{{2, 64, 7, 7, 8}, {2, 2, 2}}, Case{{2, 6, 13, 14, 9}, {2, 2, 3}},
+                          Case{{2, 8, 9, 9, 8}, {6, 6, 6}}})
+    {
+        auto const x = torch::randn(c.shape);
+        EXPECT_TRUE(torch::equal(detail::upsample_nearest(x, c.factor), detail::upsample_repeat(x, c.factor)));
+    }
+}
+
+TEST(Layers, padding_plan_equals_explicit_padding)
+{
+    // Conv with its own symmetric padding plus the trailing extra equals
+    // ZeroPadding3D followed by TF 'same' padding and a valid conv.
+    torch::manual_seed(3);
+    auto const x = torch::randn({2, 3, 9, 8, 7});
+    for (auto mode : {ConvPadding::same, ConvPadding::valid})
+    {
+        Int3 const zero_padding{1, 2, 0};
+        Int3 const kernel{6, 5, 4};
+        auto const plan = detail::plan_padding(zero_padding, mode, kernel);
+        auto fast = detail::make_conv(3, 4, kernel, true, plan.symmetric);
+        auto slow = detail::make_conv(3, 4, kernel, true, {0, 0, 0});
+        torch::NoGradGuard no_grad;
+        slow->weight.copy_(fast->weight);
+        slow->bias.copy_(fast->bias);
+        auto padded = detail::pad(x, detail::zero_padding_widths(zero_padding));
+        if (mode == ConvPadding::same)
+            padded = detail::pad(padded, detail::same_padding_widths(kernel));
+        auto const expected = slow->forward(padded);
+        auto const got = fast->forward(detail::pad(x, plan.extra_after));
+        ASSERT_EQ(got.sizes(), expected.sizes());
+        EXPECT_TRUE(torch::allclose(got, expected, 1e-5, 1e-5));
+    }
+}
+
 //---------------------------------------------------------------------------//
 TEST(LatentSampler, distributions_and_reproducibility)
 {

@@ -26,7 +26,10 @@ void DiscriminatorImpl::reset()
         auto const& block = disc.blocks[i];
         auto const id = std::to_string(i);
         convs_.push_back(
-            register_module("conv" + id, detail::make_conv(channels, block.filters, block.kernel, block.bias)));
+            register_module("conv" + id, detail::make_conv(channels, block.filters, block.kernel, block.bias,
+                                                           detail::plan_padding(block.zero_padding, block.padding,
+                                                                                block.kernel)
+                                                               .symmetric)));
         channels = block.filters;
         if (block.batchnorm)
             batchnorms_.push_back(
@@ -76,9 +79,9 @@ torch::Tensor DiscriminatorImpl::features(torch::Tensor const& images)
     for (std::size_t i = 0; i < convs_.size(); ++i)
     {
         auto const& block = disc.blocks[i];
-        x = detail::pad(x, detail::zero_padding_widths(block.zero_padding));
-        if (block.padding == ConvPadding::same)
-            x = detail::pad(x, detail::same_padding_widths(block.kernel));
+        // The symmetric padding is inside the convolution; only an even
+        // 'same' kernel's trailing zero is added here.
+        x = detail::pad(x, detail::plan_padding(block.zero_padding, block.padding, block.kernel).extra_after);
         x = convs_[i]->forward(x);
         x = detail::activate(x, block.activation, config_.leaky_relu_slope);
         if (!batchnorms_[i].is_empty())

@@ -26,6 +26,31 @@ inline std::vector<std::int64_t> same_padding_widths(Int3 kernel)
     return {zb, za, yb, ya, xb, xa};
 }
 
+/*!
+ * Padding of one convolution block (Keras ZeroPadding3D, then 'same' or
+ * 'valid') split for speed: the symmetric part goes into the convolution's own
+ * padding (PyTorch's fast path), only the extra trailing zero of an even
+ * 'same' kernel is padded explicitly. Equal to padding everything first.
+ */
+struct PaddingPlan
+{
+    Int3 symmetric;  //!< Conv3d padding per axis (x, y, z)
+    std::vector<std::int64_t> extra_after;  //!< F::pad widths (z, y, x order), trailing side only
+};
+
+inline PaddingPlan plan_padding(Int3 zero_padding, ConvPadding mode, Int3 kernel)
+{
+    auto const before = [&](int zp, int k) { return zp + (mode == ConvPadding::same ? (k - 1) / 2 : 0); };
+    auto const after = [&](int zp, int k) { return zp + (mode == ConvPadding::same ? k - 1 - (k - 1) / 2 : 0); };
+    PaddingPlan plan;
+    plan.symmetric = {before(zero_padding.x, kernel.x), before(zero_padding.y, kernel.y),
+                      before(zero_padding.z, kernel.z)};
+    plan.extra_after = {0, after(zero_padding.z, kernel.z) - plan.symmetric.z,
+                        0, after(zero_padding.y, kernel.y) - plan.symmetric.y,
+                        0, after(zero_padding.x, kernel.x) - plan.symmetric.x};
+    return plan;
+}
+
 inline bool all_zero(std::vector<std::int64_t> const& widths)
 {
     for (auto w : widths)
@@ -48,15 +73,27 @@ inline torch::Tensor pad(torch::Tensor const& x, std::vector<std::int64_t> const
 /*!
  * Keras UpSampling3D: repeat every cell `factor` times along each axis.
  *
- * Done with a broadcast view and one copy, which is exact for any integer
- * factors (interpolate(nearest) with scale factors like 3 relies on float
- * rounding of 1/3 for its source indices).
+ * PyTorch's nearest kernel with an explicit output size: source index
+ * floor(i * in / out). For integer factors this is exact as long as
+ * i * float(1/f) does not round below an integer, which holds for the
+ * factors and sizes of the presets (checked against the broadcast copy in
+ * the tests); the kernel's backward is much faster than an expand's.
  * (N, C, X, Y, Z) -> (N, C, fx*X, fy*Y, fz*Z)
  */
 inline torch::Tensor upsample_nearest(torch::Tensor const& x, Int3 factor)
 {
     if (factor == Int3{1, 1, 1})
         return x;
+    namespace F = torch::nn::functional;
+    return F::interpolate(x, F::InterpolateFuncOptions()
+                                 .size(std::vector<std::int64_t>{x.size(2) * factor.x, x.size(3) * factor.y,
+                                                                 x.size(4) * factor.z})
+                                 .mode(torch::kNearest));
+}
+
+//! The exact broadcast-copy form of upsample_nearest, the reference for tests.
+inline torch::Tensor upsample_repeat(torch::Tensor const& x, Int3 factor)
+{
     auto const n = x.size(0), c = x.size(1), dx = x.size(2), dy = x.size(3), dz = x.size(4);
     return x.view({n, c, dx, 1, dy, 1, dz, 1})
         .expand({n, c, dx, factor.x, dy, factor.y, dz, factor.z})
@@ -78,9 +115,12 @@ inline torch::Tensor activate(torch::Tensor const& x, Activation activation, dou
     return x;
 }
 
-inline torch::nn::Conv3d make_conv(std::int64_t in_channels, int filters, Int3 kernel, bool bias)
+//! Conv3d with symmetric zero padding `padding` (see plan_padding).
+inline torch::nn::Conv3d make_conv(std::int64_t in_channels, int filters, Int3 kernel, bool bias, Int3 padding)
 {
-    return torch::nn::Conv3d(torch::nn::Conv3dOptions(in_channels, filters, {kernel.x, kernel.y, kernel.z}).bias(bias));
+    return torch::nn::Conv3d(torch::nn::Conv3dOptions(in_channels, filters, {kernel.x, kernel.y, kernel.z})
+                                 .bias(bias)
+                                 .padding({padding.x, padding.y, padding.z}));
 }
 
 inline torch::nn::BatchNorm3d make_batchnorm(std::int64_t channels, BatchNormConfig const& config)
