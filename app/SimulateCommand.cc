@@ -12,16 +12,13 @@
 #include "Metadata.hh"
 #include "calo3dgan/base/AtomicFile.hh"
 #include "calo3dgan/base/Error.hh"
-#include "calo3dgan/base/Interrupt.hh"
 #include "calo3dgan/base/ParallelFor.hh"
 #include "calo3dgan/base/ProgressBar.hh"
-#include "calo3dgan/base/Random.hh"
-#include "calo3dgan/geo/MeasuredAngle.hh"
 #include "calo3dgan/io/DatasetLayout.hh"
 #include "calo3dgan/io/DatasetWriter.hh"
-#include "calo3dgan/io/EventBatch.hh"
 #include "calo3dgan/mc/Primary.hh"
 #include "calo3dgan/mc/ShowerSimulator.hh"
+#include "calo3dgan/mc/SimulatedBatch.hh"
 
 namespace calo::app
 {
@@ -78,7 +75,6 @@ void run_simulate(SimulateOptions const& opt)
     shower_options.geometry = opt.geometry;
     mc::ShowerSimulator const simulator(shower_options);
     geo::ImageShape const shape = io::default_shape(layout);
-    double const to_file_units = 1.0 / io::cell_unit_gev(layout);
 
     ensure_writable_directory(opt.output_dir);
     long long const n_files = (opt.events + opt.events_per_file - 1) / opt.events_per_file;
@@ -105,6 +101,12 @@ void run_simulate(SimulateOptions const& opt)
                  opt.events, mc::to_string(particle), energy.to_string(), theta_deg.to_string(), opt.format,
                  shape.to_string(), io::describe_units(layout), n_files, opt.output_dir);
 
+    mc::RunRequest request;
+    request.energy_gev = energy;
+    request.theta_deg = theta_deg;
+    request.particle = particle;
+    request.layout = layout;
+    request.seed = opt.seed;
     ProgressBar progress(opt.events, {"simulate", "events"});
     int const threads = resolve_thread_count(opt.threads);
     long long done = 0;
@@ -118,39 +120,7 @@ void run_simulate(SimulateOptions const& opt)
         for (long long c = 0; c < count; c += kChunkEvents)
         {
             long long const n = std::min(kChunkEvents, count - c);
-            io::EventBatch batch;
-            batch.layout = layout;
-            batch.shape = shape;
-            batch.cells.assign(static_cast<std::size_t>(n) * shape.size(), 0.0f);
-            batch.energy_gev.resize(n);
-            if (layout == io::Layout::variable_angle)
-            {
-                batch.theta_rad.resize(n);
-                batch.mtheta_rad.resize(n);
-            }
-            parallel_for(0, n, threads, [&](std::int64_t i) {
-                throw_if_interrupted();
-                // One random stream per event, keyed by its global index.
-                Rng rng(derive_seed(opt.seed, static_cast<std::uint64_t>(first + c + i)));
-                mc::Primary primary;
-                primary.particle = particle;
-                primary.energy_gev = energy.sample(rng);
-                primary.theta_rad = theta_deg.sample(rng) * M_PI / 180.0;
-                float* image = batch.image(i);
-                simulator.simulate(primary, rng, shape, image);
-                batch.energy_gev[i] = static_cast<float>(primary.energy_gev);
-                if (layout == io::Layout::variable_angle)
-                {
-                    batch.theta_rad[i] = static_cast<float>(primary.theta_rad);
-                    batch.mtheta_rad[i] = static_cast<float>(geo::measured_angle(image, shape));
-                }
-                if (to_file_units != 1.0)
-                {
-                    for (std::size_t k = 0; k < shape.size(); ++k)
-                        image[k] = static_cast<float>(image[k] * to_file_units);
-                }
-            });
-            throw_if_interrupted();
+            auto const batch = mc::simulate_batch(simulator, request, first + c, n, threads);
             writer.append(batch);
             done += n;
             progress.update(done);

@@ -17,6 +17,7 @@
 #include "calo3dgan/base/AtomicFile.hh"
 #include "calo3dgan/base/Communicator.hh"
 #include "calo3dgan/base/Error.hh"
+#include "calo3dgan/infer/ModelUnits.hh"
 #include "calo3dgan/io/DatasetReader.hh"
 #include "calo3dgan/io/Preprocessing.hh"
 #include "calo3dgan/nn/ArchitectureConfig.hh"
@@ -68,15 +69,6 @@ nn::ArchitectureConfig resolve_config(TrainOptions const& opt)
         config.train.epochs = static_cast<int>(opt.epochs);
     nn::validate(config);
     return config;
-}
-
-io::PreprocessOptions preprocess_for(nn::ArchitectureConfig const& config)
-{
-    auto p = config.family == nn::ModelFamily::a ? io::PreprocessOptions::model_a() : io::PreprocessOptions::model_b();
-    p.xscale = config.train.xscale;
-    p.yscale = config.train.yscale;
-    p.xpower = config.power;
-    return p;
 }
 
 //! Everything that must be the same on every rank for a data-parallel run.
@@ -142,7 +134,7 @@ void train(TrainOptions const& opt, Communicator const& comm)
     data_options.test_fraction = opt.test_fraction;
     data_options.max_events = static_cast<std::size_t>(opt.max_events);
     data_options.seed = opt.seed;
-    train::ShowerDataset const data(io::DatasetReader(opt.data), preprocess_for(config), data_options);
+    train::ShowerDataset const data(io::DatasetReader(opt.data), infer::preprocess_options(config), data_options);
 
     train::DataParallelOptions parallel_options;
     parallel_options.fusion_mb = opt.fusion_mb;

@@ -49,6 +49,7 @@
 #include "calo3dgan/io/EventBatch.hh"
 #include "calo3dgan/io/Preprocessing.hh"
 #include "calo3dgan/mc/ShowerSimulator.hh"
+#include "calo3dgan/mc/SimulatedBatch.hh"
 #include "calo3dgan/nn/ArchitectureConfig.hh"
 #include "calo3dgan/train/DataParallel.hh"
 #include "calo3dgan/train/GanTrainer.hh"
@@ -97,26 +98,13 @@ void write_data(std::string const& path, std::string const& model, int events)
     auto const layout = model == "a" ? calo::io::Layout::fixed_angle : calo::io::Layout::variable_angle;
     double const e_lo = model == "a" ? 10.0 : 100.0;
     double const e_hi = model == "a" ? 500.0 : 200.0;
-    calo::mc::ShowerSimulator const simulator;
-    calo::io::EventBatch batch;
-    batch.layout = layout;
-    batch.shape = calo::io::default_shape(layout);
-    batch.cells.assign(static_cast<std::size_t>(events) * batch.shape.size(), 0.0f);
-    double const to_file = 1.0 / calo::io::cell_unit_gev(layout);
-    for (int i = 0; i < events; ++i)
-    {
-        calo::Rng rng(calo::derive_seed(7, static_cast<std::uint64_t>(i)));
-        calo::mc::Primary primary{e_lo + (e_hi - e_lo) * rng.uniform(), M_PI / 2, calo::mc::Particle::electron};
-        if (layout == calo::io::Layout::variable_angle)
-            primary.theta_rad = (60.0 + 60.0 * rng.uniform()) * M_PI / 180.0;
-        float* image = batch.image(i);
-        simulator.simulate(primary, rng, batch.shape, image);
-        for (std::size_t k = 0; k < batch.shape.size(); ++k)
-            image[k] = static_cast<float>(image[k] * to_file);
-        batch.energy_gev.push_back(static_cast<float>(primary.energy_gev));
-        if (layout == calo::io::Layout::variable_angle)
-            batch.theta_rad.push_back(static_cast<float>(primary.theta_rad));
-    }
+    calo::mc::RunRequest request;
+    request.energy_gev = calo::mc::ValueSpec::range(e_lo, e_hi);
+    if (layout == calo::io::Layout::variable_angle)
+        request.theta_deg = calo::mc::ValueSpec::range(60, 120);
+    request.layout = layout;
+    request.seed = 7;
+    auto const batch = calo::mc::simulate_batch(calo::mc::ShowerSimulator{}, request, 0, events);
     calo::io::DatasetWriter writer(path, layout, batch.shape, R"({"tool":"bench_scaling"})", true);
     writer.append(batch);
     writer.commit();
