@@ -1,0 +1,91 @@
+#include "calo3dgan/base/PlotScript.hh"
+
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+#include "calo3dgan/BuildInfo.hh"
+#include "calo3dgan/base/Error.hh"
+
+extern char** environ;
+
+namespace calo
+{
+namespace
+{
+std::string last_nonempty_line(std::string const& path)
+{
+    std::ifstream in(path);
+    std::string line;
+    std::string last;
+    while (std::getline(in, line))
+    {
+        if (line.find_first_not_of(" \t\r") != std::string::npos)
+            last = line;
+    }
+    return last;
+}
+}  // namespace
+
+std::string plot_script_path(std::string const& name)
+{
+    namespace fs = std::filesystem;
+    std::vector<fs::path> dirs;
+    if (char const* env = std::getenv("CALO3DGAN_PLOTS_DIR"))
+        dirs.emplace_back(env);
+    dirs.push_back(fs::path(kSourceDir) / "scripts" / "plots");
+    dirs.push_back(fs::path(kInstallDataDir) / "plots");
+    for (auto const& dir : dirs)
+    {
+        auto candidate = dir / name;
+        if (fs::is_regular_file(candidate))
+            return candidate.string();
+    }
+    throw InputError("plotting script '" + name + "' not found in $CALO3DGAN_PLOTS_DIR, " + dirs[dirs.size() - 2].string()
+                     + " or " + dirs.back().string() + " — set CALO3DGAN_PLOTS_DIR to the scripts/plots folder");
+}
+
+void run_plot_script(std::string const& name, std::vector<std::string> const& args)
+{
+    std::string const script = plot_script_path(name);
+    std::vector<std::string> argv_storage{"python3", script};
+    argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : argv_storage)
+        argv.push_back(a.data());
+    argv.push_back(nullptr);
+
+    // The script's output is kept in a temporary file: quiet in logs, and the
+    // last line names the cause when it fails.
+    char log_template[] = "/tmp/calo3dgan-plot-XXXXXX";
+    int const log_fd = mkstemp(log_template);
+    CALO_VALIDATE(log_fd >= 0, "cannot create a temporary file for the plotting log in /tmp");
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, log_fd, STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, log_fd, STDERR_FILENO);
+    pid_t pid = 0;
+    int const spawn_status = posix_spawnp(&pid, "python3", &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    close(log_fd);
+    std::string const log_path = log_template;
+    if (spawn_status != 0)
+    {
+        std::remove(log_path.c_str());
+        throw InputError("cannot start python3 for plotting (" + name + ") — install python3-matplotlib (scripts/setup.sh)");
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0)
+    {
+    }
+    std::string const cause = last_nonempty_line(log_path);
+    std::remove(log_path.c_str());
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        throw InputError("plotting script " + name + " failed: " + (cause.empty() ? "no message" : cause));
+}
+}  // namespace calo

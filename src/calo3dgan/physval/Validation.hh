@@ -1,0 +1,55 @@
+#pragma once
+// The whole comparison of a candidate against a reference sample: the numbers
+// behind metrics.json and the report (schema "calo3dgan.validation/1").
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "calo3dgan/physval/ClassifierTest.hh"
+#include "calo3dgan/physval/EventFeatures.hh"
+#include "calo3dgan/physval/FigureOfMerit.hh"
+#include "calo3dgan/physval/ShowerSample.hh"
+
+namespace calo::physval
+{
+struct ValidationOptions
+{
+    FeatureOptions features;
+    std::vector<double> energy_edges_gev;  //!< explicit energy bins; empty: automatic (make_energy_bins)
+    int energy_bins = 0;                   //!< number of automatic equal-width bins (0: by sample size)
+    std::vector<double> theta_edges_deg;   //!< explicit angle bins; empty: automatic
+    int theta_bins = 0;
+    MeritOptions merit;
+    int histogram_bins = 50;
+    int sf_profile_bins = 40;             //!< bins of the sampling-fraction profile plot
+    std::size_t spectrum_events = 2000;   //!< events used for the cell spectrum and sparsity
+    bool feature_classifier = true;
+    bool image_classifier = true;
+    std::size_t classifier_events = 20000;  //!< per side, at most
+    ClassifierOptions classifier;
+};
+
+//! Something that was left out of the comparison, and why.
+struct SkippedItem
+{
+    std::string what, why;
+};
+
+/*!
+ * Compare `candidate` with `reference` and return metrics.json: headline
+ * numbers (auc_features, auc_images, sampling_fraction_mre, figure_of_merit),
+ * per-bin results, separation powers, and the data of every plot. `skipped`
+ * holds what the caller already left out (events outside a model's range).
+ * Throws InputError when the samples cannot be compared (different shapes,
+ * angles on one side only, no common energy bin).
+ */
+nlohmann::json validate_samples(ShowerSample const& reference, ShowerSample const& candidate,
+                                ValidationOptions const& options, std::vector<SkippedItem> skipped = {});
+
+//! The figure of merit and sampling-fraction error alone (what training
+//! records every few epochs), with the bins of `options`.
+MeritResult quick_merit(ShowerSample const& reference, ShowerSample const& candidate,
+                        ValidationOptions const& options);
+}  // namespace calo::physval
