@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "CandidateShowers.hh"
 #include "Commands.hh"
 #include "DeviceOption.hh"
 #include "calo3dgan/BuildInfo.hh"
@@ -22,6 +23,7 @@
 #include "calo3dgan/io/Preprocessing.hh"
 #include "calo3dgan/nn/ArchitectureConfig.hh"
 #include "calo3dgan/nn/Checkpoint.hh"
+#include "calo3dgan/physval/Validation.hh"
 #include "calo3dgan/train/DataParallel.hh"
 #include "calo3dgan/train/GanTrainer.hh"
 #include "calo3dgan/train/ShowerDataset.hh"
@@ -55,6 +57,9 @@ struct TrainOptions
     double warmup_epochs = 5;
     bool no_overlap = false;
     std::string timeline;
+    // Physics validation during training.
+    long long validate_every = 0;
+    long long validate_events = 2000;
 };
 
 nn::ArchitectureConfig resolve_config(TrainOptions const& opt)
@@ -91,7 +96,43 @@ nlohmann::json run_summary(TrainOptions const& opt, nn::ArchitectureConfig const
             {"overlap", !opt.no_overlap},
             {"lr_scaling", opt.lr_scaling},
             {"warmup_epochs", opt.warmup_epochs},
-            {"timeline", !opt.timeline.empty()}};
+            {"timeline", !opt.timeline.empty()},
+            {"validate_every", opt.validate_every},
+            {"validate_events", opt.validate_events}};
+}
+
+/*!
+ * --validate-every: the figure of merit and sampling-fraction error of the
+ * current generator against a fixed sample of the test split (its first
+ * --validate-events events), generated with their conditions and the same
+ * noise every time, so epochs compare like with like.
+ */
+std::function<nlohmann::json(std::int64_t)> make_epoch_validation(TrainOptions const& opt,
+                                                                  train::ShowerDataset const& data,
+                                                                  torch::Device device, train::GanTrainer*& trainer)
+{
+    std::size_t const n = std::min(static_cast<std::size_t>(opt.validate_events), data.test_size());
+    CALO_VALIDATE(n >= 20, "--validate-every needs at least 20 test events (the test split has "
+                               + std::to_string(data.test_size()) + ") — raise --test-fraction or use more data");
+    auto reference = std::make_shared<physval::ShowerSample>(
+        physval::sample_from_batch(data.reader().read(data.train_size(), n), "test split", "training data"));
+    std::uint64_t const seed = derive_seed(opt.seed, 0, 0x7A11DA7E);
+    return [reference, seed, device, &trainer](std::int64_t) {
+        infer::ShowerGeneratorOptions generator_options;
+        generator_options.device = device;
+        infer::ShowerGenerator generator(trainer->generator(), generator_options);
+        auto const candidate = generate_like(generator, *reference, seed, "generator", false);
+        trainer->generator()->train();  // generation switched it to inference mode
+        auto const merit = physval::quick_merit(*reference, candidate, physval::ValidationOptions{});
+        return nlohmann::json{{"figure_of_merit", merit.figure_of_merit},
+                              {"sampling_fraction_mre", merit.sf_mre},
+                              {"sampling_fraction_mre_error", merit.sf_mre_error},
+                              {"moment", merit.average.moment},
+                              {"shape", merit.average.shape},
+                              {"angle", merit.average.angle ? nlohmann::json(*merit.average.angle) : nlohmann::json()},
+                              {"events", reference->size()},
+                              {"energy_bins", merit.used_energy_bins}};
+    };
 }
 
 void train(TrainOptions const& opt, Communicator const& comm)
@@ -163,8 +204,17 @@ void train(TrainOptions const& opt, Communicator const& comm)
     trainer_options.seed = opt.seed;
     trainer_options.device = device;
     trainer_options.max_test_events = static_cast<std::size_t>(opt.test_events);
+    train::GanTrainer* trainer_handle = nullptr;
+    CALO_VALIDATE_USAGE(opt.validate_every >= 0, "--validate-every must not be negative");
+    CALO_VALIDATE_USAGE(opt.validate_events > 0, "--validate-events must be positive");
+    if (opt.validate_every > 0 && comm.is_root())
+    {
+        trainer_options.validate_every = opt.validate_every;
+        trainer_options.validate_epoch = make_epoch_validation(opt, data, device, trainer_handle);
+    }
     parallel.configure(trainer_options);
     train::GanTrainer trainer(config, data, trainer_options);  // checks that the data fit the model
+    trainer_handle = &trainer;
     CALO_VALIDATE(data.train_size() >= static_cast<std::size_t>(config.train.batch_size) * comm.size(),
                   "fewer training events (" + std::to_string(data.train_size()) + ") than one batch ("
                       + std::to_string(config.train.batch_size)
@@ -274,6 +324,10 @@ void add_train_command(CLI::App& app)
     cmd->add_option("--test-events", opt->test_events, "Test events evaluated per epoch (0: the whole split)");
     cmd->add_option("--threads", opt->threads, "CPU threads for libtorch (0: all cores, shared among the ranks on a node)");
     cmd->add_flag("--dump-config", opt->dump_config, "Print the resolved config and exit");
+    cmd->add_option("--validate-every", opt->validate_every,
+                    "Every K epochs, record the figure of merit and sampling-fraction error in history.json");
+    cmd->add_option("--validate-events", opt->validate_events, "Test-split events used by --validate-every")
+        ->capture_default_str();
     auto const mpi = "Data-parallel (mpirun -np N calo3dgan train ...)";
     cmd->add_option("--fusion-mb", opt->fusion_mb, "Gradient fusion buffer size [MB]: one MPI_Allreduce per buffer")
         ->capture_default_str()

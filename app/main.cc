@@ -36,6 +36,7 @@ int main(int argc, char** argv)
     calo::app::add_import_keras_command(app);
     calo::app::add_generate_command(app);
     calo::app::add_discriminate_command(app);
+    calo::app::add_validate_command(app);
 
     calo::install_interrupt_handler();
     try

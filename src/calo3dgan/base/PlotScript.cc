@@ -53,7 +53,14 @@ std::string plot_script_path(std::string const& name)
 void run_plot_script(std::string const& name, std::vector<std::string> const& args)
 {
     std::string const script = plot_script_path(name);
-    std::vector<std::string> argv_storage{"python3", script};
+    // `python3` on PATH may be a private install without Debian's matplotlib:
+    // prefer $CALO3DGAN_PYTHON, then the system interpreter.
+    std::string python = "python3";
+    if (char const* env = std::getenv("CALO3DGAN_PYTHON"))
+        python = env;
+    else if (std::filesystem::exists("/usr/bin/python3"))
+        python = "/usr/bin/python3";
+    std::vector<std::string> argv_storage{python, script};
     argv_storage.insert(argv_storage.end(), args.begin(), args.end());
     std::vector<char*> argv;
     for (auto& a : argv_storage)
@@ -70,14 +77,14 @@ void run_plot_script(std::string const& name, std::vector<std::string> const& ar
     posix_spawn_file_actions_adddup2(&actions, log_fd, STDOUT_FILENO);
     posix_spawn_file_actions_adddup2(&actions, log_fd, STDERR_FILENO);
     pid_t pid = 0;
-    int const spawn_status = posix_spawnp(&pid, "python3", &actions, nullptr, argv.data(), environ);
+    int const spawn_status = posix_spawnp(&pid, python.c_str(), &actions, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     close(log_fd);
     std::string const log_path = log_template;
     if (spawn_status != 0)
     {
         std::remove(log_path.c_str());
-        throw InputError("cannot start python3 for plotting (" + name + ") — install python3-matplotlib (scripts/setup.sh)");
+        throw InputError("cannot start " + python + " for plotting (" + name + ") — install python3-matplotlib (scripts/setup.sh)");
     }
     int status = 0;
     while (waitpid(pid, &status, 0) < 0)

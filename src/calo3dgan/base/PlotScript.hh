@@ -11,7 +11,8 @@ namespace calo
 //! Throws InputError when it is nowhere.
 std::string plot_script_path(std::string const& name);
 
-//! Run `python3 <script> args...` and wait. Its stdout/stderr go to ours only
+//! Run `python3 <script> args...` ($CALO3DGAN_PYTHON, else /usr/bin/python3,
+//! else python3 on PATH) and wait. Its stdout/stderr go to ours only
 //! in verbose mode; on failure throws InputError with its last stderr line.
 void run_plot_script(std::string const& name, std::vector<std::string> const& args);
 }  // namespace calo

@@ -612,6 +612,12 @@ void GanTrainer::run()
                                   {{"discriminator_real", to_json(test.discriminator_real)},
                                    {"discriminator_fake", to_json(test.discriminator_fake)},
                                    {"generator", to_json(test.generator)}}}};
+        if (options_.is_writer && options_.validate_every > 0 && options_.validate_epoch
+            && position_.epoch % options_.validate_every == 0)
+        {
+            PhaseScope phase(options_.on_phase, "validate");
+            record["validation"] = options_.validate_epoch(position_.epoch);
+        }
         if (options_.is_writer)
         {
             history_.append(record);
@@ -623,6 +629,10 @@ void GanTrainer::run()
                          position_.epoch, options_.epochs, 0.5 * (d_real.total + d_fake.total), g.total,
                          test.discriminator_real.total, test.discriminator_fake.total, test.generator.total,
                          seconds, seconds > 0 ? samples / seconds : 0.0, last_checkpoint);
+            if (record.contains("validation"))
+                spdlog::info("epoch {} validation: figure of merit {:.4f}, sampling-fraction MRE {:.4f}",
+                             position_.epoch, record["validation"].value("figure_of_merit", 0.0),
+                             record["validation"].value("sampling_fraction_mre", 0.0));
         }
     }
 }

@@ -54,6 +54,11 @@ struct GanTrainerOptions
     //! ("load", "D real", "backward", ...), e.g. for a timeline. `phase` is a
     //! string literal.
     std::function<void(char const* phase, bool begin)> on_phase;
+    //! Every `validate_every` completed epochs (0: never) the writer calls
+    //! `validate_epoch` after the test losses; what it returns is stored in
+    //! the epoch's history record as "validation" (physics metrics).
+    std::int64_t validate_every = 0;
+    std::function<nlohmann::json(std::int64_t completed_epoch)> validate_epoch;
 };
 
 //! Loss of one discriminator evaluation: the weighted total and its parts in
