@@ -160,6 +160,32 @@ std::string select_run_epoch(ValidateOptions const& opt, nlohmann::json* selecti
     return checkpoint;
 }
 
+double mean_sampling_fraction(physval::ShowerSample const& s)
+{
+    double sum = 0;
+    std::size_t const cells = s.shape.size();
+    for (std::size_t i = 0; i < s.size(); ++i)
+    {
+        double e = 0;
+        for (std::size_t c = 0; c < cells; ++c)
+            e += s.image(i)[c];
+        sum += e / s.energy_gev[i];
+    }
+    return s.size() ? sum / static_cast<double>(s.size()) : 0.0;
+}
+
+//! A factor of 50 (GeV x 50 against GeV) or 100 (a model's xscale) between
+//! the samples' energy scales usually means cells in another unit.
+void warn_if_units_differ(physval::ShowerSample const& reference, physval::ShowerSample const& candidate)
+{
+    double const ref = mean_sampling_fraction(reference);
+    double const cand = mean_sampling_fraction(candidate);
+    if (ref > 0 && cand > 0 && (cand / ref > 5 || cand / ref < 0.2))
+        spdlog::warn("the candidate's mean sampling fraction is {:.3g} times the reference's ({:.4g} against {:.4g}): "
+                     "are both in GeV? (variable-angle files store GeV x 50; models scale cells by xscale)",
+                     cand / ref, cand, ref);
+}
+
 void run_validate(ValidateOptions opt)
 {
     CALO_VALIDATE_USAGE(opt.run.empty() == !opt.select_epoch, "--run and --select-epoch go together");
@@ -232,6 +258,7 @@ void run_validate(ValidateOptions opt)
     }
     spdlog::info("candidate: {} events {} from {}", candidate.size(), candidate.shape.to_string(), candidate.source);
 
+    warn_if_units_differ(reference, candidate);
     nlohmann::json metrics = physval::validate_samples(reference, candidate, options, skipped);
     if (!selection.is_null())
         metrics["epoch_selection"] = selection;

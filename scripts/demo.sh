@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job, end to end on the embedded defaults (a few minutes on 2 cores):
 # set up, build, simulate datasets with the shower Monte Carlo, train 3DGAN
-# model A briefly, generate showers with it, and inspect everything.
+# model A briefly, generate showers with it, inspect everything, and validate
+# the generator against the Monte Carlo (metrics, plots, report.html).
 #
 # The training here is a smoke run of a few batches: the generated showers are
 # not yet physical. A real training (tens of epochs over 200k showers) needs a
@@ -24,10 +25,14 @@ echo "== inspect the Monte Carlo"
 echo "== train model A briefly (2 epochs of 8 batches of 8 showers: a smoke run, not a physics training)"
 rm -rf "$out/run-a"
 "$calo" train --config "$root/configs/3dgan-a.toml" --data "$out/data-a" -o "$out/run-a" \
-  --epochs 2 --batch 8 --steps 8 --test-events 64 --seed 1
+  --epochs 2 --batch 8 --steps 8 --test-events 64 --seed 1 --validate-every 1 --validate-events 100
 echo "== generate 500 showers at 100-200 GeV from the latest checkpoint"
 "$calo" generate --checkpoint "$out/run-a" -n 500 --energy 100:200 -o "$out/generated-a.h5" --seed 1 --overwrite
 echo "== inspect the generated showers (same layout and units as the data)"
 "$calo" inspect "$out/generated-a.h5"
-echo "demo finished: datasets in $out/data-*, run in $out/run-a, generated showers in $out/generated-a.h5"
+echo "== pick the best epoch (lowest sampling-fraction error) and validate it against 400 Monte Carlo showers"
+"$calo" validate --run "$out/run-a" --select-epoch --reference "$out/data-a" --events 400 -o "$out/report-a" \
+  --classifier-epochs 10 --overwrite
+echo "demo finished: datasets in $out/data-*, run in $out/run-a, generated showers in $out/generated-a.h5,"
+echo "validation report in $out/report-a/report.html (an untrained generator: expect AUC near 1)"
 echo "note: a real training needs a GPU (--device cuda) or many nodes (mpirun); see README"

@@ -995,8 +995,8 @@ def headline_html(m):
     terms = m.get("figure_of_merit_terms") or {}
     for key, meaning in (("moment", "relative error of the first two moments along x, y, z"),
                          ("shape", "relative error of the mean x, y, z profiles"),
-                         ("sampling_fraction", "event-paired relative error of ΣE/E<sub>p</sub>"),
-                         ("angle", "relative error of the measured angle (model B)")):
+                         ("sampling_fraction", "relative difference of the bin means of ΣE/E<sub>p</sub>"),
+                         ("angle", "mean |θ − θ<sub>measured</sub>|/θ of the candidate showers (model B)")):
         value = number(terms.get(key), f"figure_of_merit_terms.{key}")
         if value is None and key == "angle" and not is_family_b(m):
             continue  # model A has no angle term: nothing was skipped

@@ -1,5 +1,6 @@
 #include "calo3dgan/physval/Validation.hh"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -189,7 +190,8 @@ json classifier_json(ClassifierResult const& r)
 
 //! Statistical floor of the figure of merit: the reference against itself,
 //! even against odd events; halves have half the events, so differences of
-//! means shrink by about √2 at full size.
+//! means shrink by about √2 at full size. The angle term is no difference
+//! (|θ - θ_meas|/θ of one sample): its floor is the reference's own value.
 double merit_floor(FeatureTable const& reference, std::vector<ConditionBin> const& bins, MeritOptions const& options)
 {
     std::vector<std::size_t> even, odd;
@@ -215,7 +217,11 @@ double merit_floor(FeatureTable const& reference, std::vector<ConditionBin> cons
     };
     try
     {
-        return evaluate_merit(half(even), half(odd), bins, options).figure_of_merit / std::sqrt(2.0);
+        MeritTerms const halves = evaluate_merit(half(even), half(odd), bins, options).average;
+        double floor = (halves.moment + halves.shape + halves.sampling_fraction) / std::sqrt(2.0);
+        if (halves.angle)
+            floor += evaluate_merit(reference, reference, bins, options).average.angle.value_or(0.0);
+        return floor;
     }
     catch (InputError const&)
     {
@@ -306,8 +312,16 @@ nlohmann::json validate_samples(ShowerSample const& reference, ShowerSample cons
         ClassifierOptions o = options.classifier;
         o.progress_label = "classifier (images)";
         double const threshold = options.features.readout_threshold_gev;
-        auto const r = classifier_two_sample_test(image_inputs(reference, threshold, options.classifier_events),
-                                                  image_inputs(candidate, threshold, options.classifier_events), o);
+        // The image inputs are copied a few times (split, standardised):
+        // keep each side's matrix within image_input_bytes.
+        std::size_t const cells = reference.shape.size() + 2;
+        std::size_t const memory_cap = std::max<std::size_t>(10, options.image_input_bytes / (sizeof(float) * cells));
+        std::size_t const events = std::min(options.classifier_events, memory_cap);
+        if (events < std::min({options.classifier_events, reference.size(), candidate.size()}))
+            skipped.push_back({"image classifier events beyond " + std::to_string(events) + " per side",
+                               "memory cap of " + std::to_string(options.image_input_bytes >> 20) + " MB per side"});
+        auto const r = classifier_two_sample_test(image_inputs(reference, threshold, events),
+                                                  image_inputs(candidate, threshold, events), o);
         metrics["auc_images"] = r.auc;
         metrics["jsd_images"] = r.jsd;
         classifier_plots["images"] = classifier_json(r);
@@ -325,7 +339,7 @@ nlohmann::json validate_samples(ShowerSample const& reference, ShowerSample cons
     metrics["figure_of_merit_floor"] = number_or_null(floor);
     metrics["figure_of_merit_note"] =
         "moment + shape + sampling fraction (+ angle), averaged over energy bins; the moment term is counted once "
-        "(the original GANutils.metric counts it twice); the floor is the reference's even against odd events, / sqrt(2)";
+        "(the original GANutils.metric counts it twice); the floor is the reference's even against odd events, / sqrt(2) (plus the reference's own angle term)";
     metrics["reference"] = sample_json(reference);
     metrics["candidate"] = sample_json(candidate);
     json energy_bins = json::array(), theta_bins = json::array();

@@ -28,6 +28,9 @@ struct ValidationOptions
     bool feature_classifier = true;
     bool image_classifier = true;
     std::size_t classifier_events = 20000;  //!< per side, at most
+    //! Memory for the image classifier's inputs per side [bytes]: caps its
+    //! events (about 7,700 showers of 51x51x25 at the default 2 GB).
+    std::size_t image_input_bytes = std::size_t(2) << 30;
     ClassifierOptions classifier;
 };
 
