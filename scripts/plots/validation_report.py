@@ -485,6 +485,40 @@ def plot_profile(m, axis):
     return fig, caption
 
 
+def plot_longitudinal_per_bin(m):
+    """Mean longitudinal profile in each used energy bin, log scale."""
+    labels = sample_label(m, "reference"), sample_label(m, "candidate")
+    bins = [b for b in (m.get("bins") or []) if isinstance(b, dict) and b.get("kind", "energy") == "energy"
+            and not b.get("skipped") and isinstance(b.get("reference"), dict)
+            and isinstance((b["reference"].get("profiles") or {}).get("z"), list)
+            and isinstance(((b.get("candidate") or {}).get("profiles") or {}).get("z"), list)]
+    if not bins:
+        raise Skip("no per-bin profiles (bins[].reference.profiles) in metrics.json")
+    cols = min(4, len(bins))
+    rows = (len(bins) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(3.1 * cols + 0.6, 2.6 * rows + 0.4), layout="constrained",
+                             squeeze=False)
+    for ax in axes.flat[len(bins):]:
+        ax.set_visible(False)
+    for ax, b in zip(axes.flat, bins):
+        ref = np.array(b["reference"]["profiles"]["z"], dtype=float)
+        cand = np.array(b["candidate"]["profiles"]["z"], dtype=float)
+        edges = np.arange(len(ref) + 1) - 0.5
+        draw_reference_hist(ax, edges, np.nan_to_num(ref), labels[0], log=True)
+        draw_candidate_points(ax, np.arange(len(cand)), cand, None, labels[1])
+        ax.set_yscale("log")
+        ax.set_title(str(b.get("label", "")), fontsize=9)
+        ax.tick_params(labelsize=8)
+    for ax in axes.flat[:len(bins)]:
+        ax.set_xlabel("layer", fontsize=8)
+    for row in axes:
+        row[0].set_ylabel("mean energy [GeV]", fontsize=9)
+    axes.flat[0].legend(fontsize=7, loc="lower center")
+    caption = ("Mean longitudinal profile in each energy bin (log scale): the depth of the shower maximum moves "
+               "back with energy; a candidate that gets it wrong in some bins only shows it here.")
+    return fig, caption
+
+
 # --------------------------------------------------------------------------
 # (c, d) Histograms of high-level features, drawn as grids by group.
 
@@ -1229,7 +1263,8 @@ def draw_all(m, renderer):
          renderer.draw("sampling_fraction", "sampling fraction profile", plot_sampling_fraction, m)
          + hist_fig("energy")),
         ("Shower profiles",
-         sum((renderer.draw(f"profile_{a}", f"{AXIS_TITLES[a][0]} profile", plot_profile, m, a) for a in "zxy"), [])),
+         sum((renderer.draw(f"profile_{a}", f"{AXIS_TITLES[a][0]} profile", plot_profile, m, a) for a in "zxy"), [])
+         + renderer.draw("profile_z_per_bin", "longitudinal profile per energy bin", plot_longitudinal_per_bin, m)),
         ("Moments, maximum and angle", hist_fig("moments") + hist_fig("maximum") + hist_fig("angle")),
         ("Cells, hits and sparsity",
          renderer.draw("cell_spectrum", "cell-energy spectrum", plot_cell_spectrum, m)

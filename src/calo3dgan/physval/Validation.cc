@@ -75,6 +75,7 @@ json terms_json(MeritTerms const& t)
 json side_json(BinSummary const& s)
 {
     return {{"events", s.events},
+            {"profiles", {{"x", s.profile[0]}, {"y", s.profile[1]}, {"z", s.profile[2]}}},
             {"sampling_fraction", s.events ? json(s.sf_mean) : json(nullptr)},
             {"sampling_fraction_error", s.events ? json(s.sf_error) : json(nullptr)},
             {"moment1", s.moment1},
@@ -292,26 +293,23 @@ nlohmann::json validate_samples(ShowerSample const& reference, ShowerSample cons
     metrics["auc_images"] = nullptr;
     metrics["jsd_features"] = nullptr;
     metrics["jsd_images"] = nullptr;
-    if (options.feature_classifier)
-    {
+    // Both two-sample tests record the same things under their own name.
+    auto run_classifier = [&](char const* name, InputMatrix const& ref_inputs, InputMatrix const& cand_inputs) {
         ClassifierOptions o = options.classifier;
-        o.progress_label = "classifier (features)";
-        auto const r = classifier_two_sample_test(feature_inputs(ref, options.classifier_events),
-                                                  feature_inputs(cand, options.classifier_events), o);
-        metrics["auc_features"] = r.auc;
-        metrics["jsd_features"] = r.jsd;
-        classifier_plots["features"] = classifier_json(r);
-        timing["classifier_features"] = clock.lap();
-    }
+        o.progress_label = std::string("classifier (") + name + ")";
+        auto const r = classifier_two_sample_test(ref_inputs, cand_inputs, o);
+        metrics[std::string("auc_") + name] = r.auc;
+        metrics[std::string("jsd_") + name] = r.jsd;
+        classifier_plots[name] = classifier_json(r);
+        timing[std::string("classifier_") + name] = clock.lap();
+    };
+    if (options.feature_classifier)
+        run_classifier("features", feature_inputs(ref, options.classifier_events),
+                       feature_inputs(cand, options.classifier_events));
     else
-    {
         skipped.push_back({"classifier test on high-level features", "switched off"});
-    }
     if (options.image_classifier)
     {
-        ClassifierOptions o = options.classifier;
-        o.progress_label = "classifier (images)";
-        double const threshold = options.features.readout_threshold_gev;
         // The image inputs are copied a few times (split, standardised):
         // keep each side's matrix within image_input_bytes.
         std::size_t const cells = reference.shape.size() + 2;
@@ -320,12 +318,9 @@ nlohmann::json validate_samples(ShowerSample const& reference, ShowerSample cons
         if (events < std::min({options.classifier_events, reference.size(), candidate.size()}))
             skipped.push_back({"image classifier events beyond " + std::to_string(events) + " per side",
                                "memory cap of " + std::to_string(options.image_input_bytes >> 20) + " MB per side"});
-        auto const r = classifier_two_sample_test(image_inputs(reference, threshold, events),
-                                                  image_inputs(candidate, threshold, events), o);
-        metrics["auc_images"] = r.auc;
-        metrics["jsd_images"] = r.jsd;
-        classifier_plots["images"] = classifier_json(r);
-        timing["classifier_images"] = clock.lap();
+        double const threshold = options.features.readout_threshold_gev;
+        run_classifier("images", image_inputs(reference, threshold, events),
+                       image_inputs(candidate, threshold, events));
     }
     else
     {
@@ -339,7 +334,8 @@ nlohmann::json validate_samples(ShowerSample const& reference, ShowerSample cons
     metrics["figure_of_merit_floor"] = number_or_null(floor);
     metrics["figure_of_merit_note"] =
         "moment + shape + sampling fraction (+ angle), averaged over energy bins; the moment term is counted once "
-        "(the original GANutils.metric counts it twice); the floor is the reference's even against odd events, / sqrt(2) (plus the reference's own angle term)";
+        "(the original GANutils.metric counts it twice); the floor is the reference's even against odd events, / sqrt(2) "
+        "(plus the reference's own angle term)";
     metrics["reference"] = sample_json(reference);
     metrics["candidate"] = sample_json(candidate);
     json energy_bins = json::array(), theta_bins = json::array();
