@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "Commands.hh"
+#include "MpiRun.hh"
 #include "DeviceOption.hh"
 #include "Metadata.hh"
 #include "calo3dgan/base/AtomicFile.hh"
@@ -334,46 +335,9 @@ void evolve_run(EvolveOptions const& opt, Communicator const& comm)
 
 void run_evolve(EvolveOptions const& opt)
 {
-    auto& comm = Communicator::world();  // MPI only under mpirun/srun
-    if (comm.size() == 1)
-    {
-        try
-        {
-            evolve_run(opt, comm);
-        }
-        catch (...)
-        {
-            Communicator::finalize();
-            throw;
-        }
-        Communicator::finalize();
-        return;
-    }
-    if (!comm.is_root())
-        spdlog::set_level(spdlog::level::warn);
-    try
-    {
-        evolve_run(opt, comm);
-    }
-    catch (Interrupted const&)
-    {
-        // Every rank stopped at the same generation; rank 0 wrote the checkpoint.
-        Communicator::finalize();
-        if (comm.is_root())
-            throw;
-        std::exit(130);
-    }
-    catch (UsageError const& e)
-    {
-        comm.abort(e.what(), 2);
-    }
-    catch (std::exception const& e)
-    {
-        // A failing rank never leaves the others waiting.
-        comm.abort(e.what(), 1);
-    }
-    Communicator::finalize();
+    run_on_all_ranks([&](Communicator const& comm) { evolve_run(opt, comm); });
 }
+
 }  // namespace
 
 void add_evolve_command(CLI::App& app)

@@ -13,6 +13,7 @@
 
 #include "CandidateShowers.hh"
 #include "Commands.hh"
+#include "MpiRun.hh"
 #include "DeviceOption.hh"
 #include "calo3dgan/BuildInfo.hh"
 #include "calo3dgan/base/AtomicFile.hh"
@@ -257,49 +258,9 @@ void train(TrainOptions const& opt, Communicator const& comm)
 
 void run_train(TrainOptions const& opt)
 {
-    auto& comm = Communicator::world();  // MPI only under mpirun/srun
-    if (comm.size() == 1)
-    {
-        // A plain run (or mpirun -np 1, which must still finalise MPI).
-        try
-        {
-            train(opt, comm);
-        }
-        catch (...)
-        {
-            Communicator::finalize();
-            throw;
-        }
-        Communicator::finalize();
-        return;
-    }
-    // Rank 0 logs; the others speak only when they fail.
-    if (!comm.is_root())
-        spdlog::set_level(spdlog::level::warn);
-    try
-    {
-        train(opt, comm);
-    }
-    catch (Interrupted const&)
-    {
-        // Every rank stopped at the same batch (GanTrainerOptions::any_rank),
-        // rank 0 has saved a checkpoint: a clean, collective exit.
-        Communicator::finalize();
-        if (comm.is_root())
-            throw;
-        std::exit(130);
-    }
-    catch (UsageError const& e)
-    {
-        comm.abort(e.what(), 2);
-    }
-    catch (std::exception const& e)
-    {
-        // A failing rank never leaves the others waiting: MPI_Abort ends them all.
-        comm.abort(e.what(), 1);
-    }
-    Communicator::finalize();
+    run_on_all_ranks([&](Communicator const& comm) { train(opt, comm); });
 }
+
 }  // namespace
 
 void add_train_command(CLI::App& app)
