@@ -1035,12 +1035,32 @@ def headline_html(m):
         if value is None and key == "angle" and not is_family_b(m):
             continue  # model A has no angle term: nothing was skipped
         rows.append(("sub", f"&nbsp;&nbsp;↳ {key.replace('_', ' ')} term", fmt(value, 3), meaning))
+    # Fréchet and kernel physics distances, x 10^3 as the literature quotes them.
+    for key, name, meaning in (
+            ("fpd", "FPD × 10³", "Fréchet distance of Gaussians fitted to the standardised high-level features, "
+                                 "extrapolated to infinite samples: 0 = same means and covariances."),
+            ("kpd", "KPD × 10³", "kernel (MMD, cubic polynomial) distance of the standardised high-level features: "
+                                 "0 within its error = same distribution.")):
+        value = number(m.get(key), key)
+        error = number(m.get(f"{key}_error"), f"{key}_error")
+        if value is None and key not in m:
+            continue  # written by an older calo3dgan: nothing was skipped
+        shown = "n/a" if value is None else value_with_error(1e3 * value, None if error is None else 1e3 * error)
+        rows.append(("", name, shown, meaning if value is not None else "not computed (see Skipped)."))
     body = "".join(f'<tr class="{cls}"><td>{name}</td><td class="value">{na(value)}</td>'
                    f'<td class="reading">{reading}</td></tr>' for cls, name, value, reading in rows)
     note = text(m.get("figure_of_merit_note"), "figure_of_merit_note")
     note_html = f'<p class="note">Figure of merit: {esc(note)}.</p>' if note else ""
     return (f'<table class="headline"><thead><tr><th>quantity</th><th>value</th><th>reading</th></tr></thead>'
             f"<tbody>{body}</tbody></table>{note_html}")
+
+
+def value_with_error(value, error):
+    """'12.3 ± 4.5': the value rounded where its error's second digit is."""
+    if error is None or not math.isfinite(error) or error <= 0:
+        return f"{value:.3g}"
+    decimals = max(0, 1 - int(math.floor(math.log10(error))))
+    return f"{value:.{decimals}f} ± {error:.{decimals}f}"
 
 
 def is_family_b(m):

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "Distortions.hh"
@@ -64,6 +65,8 @@ class Validation : public ::testing::Test
                     m["sampling_fraction_mre"].get<double>(), m["sampling_fraction_mre_error"].get<double>(),
                     m["figure_of_merit"].get<double>(), m["figure_of_merit_floor"].get<double>(),
                     m["figure_of_merit_terms"].dump().c_str());
+        std::printf("  fpd %.5f +- %.5f kpd %.6f +- %.6f\n", m["fpd"].get<double>(), m["fpd_error"].get<double>(),
+                    m["kpd"].get<double>(), m["kpd_error"].get<double>());
         std::printf("  separation power: sf %.4f m1z %.4f m2x %.4f m2y %.4f m1x %.4f\n", sp(m, "sampling_fraction"),
                     sp(m, "moment1_z"), sp(m, "moment2_x"), sp(m, "moment2_y"), sp(m, "moment1_x"));
     }
@@ -100,6 +103,10 @@ TEST_F(Validation, IndependentMonteCarloSamplesAreIndistinguishable)
     EXPECT_LT(m["sampling_fraction_mre"].get<double>(), 3 * m["sampling_fraction_mre_error"].get<double>());
     EXPECT_TRUE(m["skipped"].empty());
     EXPECT_EQ(m["bins"].size(), 4u);
+    // Feature distances of one distribution: zero within their errors (the
+    // FPD extrapolation leaves a small positive bias, hence the offset).
+    EXPECT_LT(std::abs(m["fpd"].get<double>()), 3 * m["fpd_error"].get<double>() + 0.1);
+    EXPECT_LT(std::abs(m["kpd"].get<double>()), 4 * m["kpd_error"].get<double>());
 }
 
 TEST_F(Validation, EnergyScaleIsSeenInTheSamplingFraction)
@@ -115,6 +122,7 @@ TEST_F(Validation, EnergyScaleIsSeenInTheSamplingFraction)
                 (*null_)["figure_of_merit_terms"]["moment"].get<double>(), 1e-9);
     EXPECT_GT(sp(m, "sampling_fraction"), 5 * sp(*null_, "sampling_fraction"));
     EXPECT_GT(m["auc_features"].get<double>(), 0.58);
+    EXPECT_GT(m["kpd"].get<double>(), 3 * m["kpd_error"].get<double>());
 }
 
 TEST_F(Validation, DeeperShowersAreSeenInTheLongitudinalMoments)
@@ -130,6 +138,8 @@ TEST_F(Validation, DeeperShowersAreSeenInTheLongitudinalMoments)
     EXPECT_GT(m["figure_of_merit_terms"]["moment"].get<double>(),
               5 * (*null_)["figure_of_merit_terms"]["moment"].get<double>());
     EXPECT_GT(m["auc_features"].get<double>(), 0.75);
+    EXPECT_GT(m["fpd"].get<double>(), 10 * m["fpd_error"].get<double>());
+    EXPECT_GT(m["kpd"].get<double>(), 10 * m["kpd_error"].get<double>());
     // The small image network (64 hidden units, 2400 training events per class)
     // reaches about 0.76 here; the null sigma is 0.014.
     EXPECT_GT(m["auc_images"].get<double>(), 0.65);

@@ -32,6 +32,12 @@ struct ValidationOptions
     //! events (about 7,700 showers of 51x51x25 at the default 2 GB).
     std::size_t image_input_bytes = std::size_t(2) << 30;
     ClassifierOptions classifier;
+    //! Fréchet and kernel physics distances on the high-level features.
+    bool feature_distances = true;
+    int fpd_points = 6;               //!< sample sizes of the FPD extrapolation to N = infinity
+    int fpd_repeats = 3;              //!< random subsets per size
+    int kpd_batches = 10;             //!< subsets averaged by the KPD
+    std::size_t kpd_batch_size = 1000;  //!< events per side in each subset
 };
 
 //! Something that was left out of the comparison, and why.

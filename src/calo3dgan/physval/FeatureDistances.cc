@@ -1,0 +1,336 @@
+#include "calo3dgan/physval/FeatureDistances.hh"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "calo3dgan/base/Error.hh"
+#include "calo3dgan/base/ParallelFor.hh"
+#include "calo3dgan/base/Random.hh"
+
+namespace calo::physval
+{
+namespace
+{
+struct Moments
+{
+    std::vector<double> mean;        //!< d
+    std::vector<double> covariance;  //!< d x d, row-major
+};
+
+Moments moments_of(InputMatrix const& m, std::vector<std::size_t> const& rows)
+{
+    std::size_t const d = m.cols;
+    Moments out{std::vector<double>(d, 0.0), std::vector<double>(d * d, 0.0)};
+    for (std::size_t r : rows)
+        for (std::size_t i = 0; i < d; ++i)
+            out.mean[i] += m.row(r)[i];
+    double const n = static_cast<double>(rows.size());
+    for (double& v : out.mean)
+        v /= n;
+    std::vector<double> centred(d);
+    for (std::size_t r : rows)
+    {
+        for (std::size_t i = 0; i < d; ++i)
+            centred[i] = m.row(r)[i] - out.mean[i];
+        for (std::size_t i = 0; i < d; ++i)
+            for (std::size_t j = i; j < d; ++j)
+                out.covariance[i * d + j] += centred[i] * centred[j];
+    }
+    for (std::size_t i = 0; i < d; ++i)
+        for (std::size_t j = i; j < d; ++j)
+        {
+            out.covariance[i * d + j] /= (n - 1);
+            out.covariance[j * d + i] = out.covariance[i * d + j];
+        }
+    return out;
+}
+
+std::vector<double> multiply(std::vector<double> const& a, std::vector<double> const& b, int n)
+{
+    std::vector<double> c(static_cast<std::size_t>(n) * n, 0.0);
+    for (int i = 0; i < n; ++i)
+        for (int k = 0; k < n; ++k)
+        {
+            double const aik = a[i * n + k];
+            for (int j = 0; j < n; ++j)
+                c[i * n + j] += aik * b[k * n + j];
+        }
+    return c;
+}
+
+double frechet_of(Moments const& r, Moments const& c)
+{
+    int const d = static_cast<int>(r.mean.size());
+    double distance = 0;
+    for (int i = 0; i < d; ++i)
+        distance += std::pow(r.mean[i] - c.mean[i], 2) + r.covariance[i * d + i] + c.covariance[i * d + i];
+    // Tr((Σr Σc)^½) = Σ sqrt(eig(S Σc S)) with S = Σr^½ (symmetric), since
+    // Σr Σc is similar to S Σc S, which is symmetric positive semi-definite.
+    std::vector<double> vectors;
+    auto const values = symmetric_eigen(r.covariance, d, &vectors);
+    std::vector<double> root(static_cast<std::size_t>(d) * d, 0.0);
+    for (int i = 0; i < d; ++i)
+        for (int j = 0; j < d; ++j)
+            for (int k = 0; k < d; ++k)
+                root[i * d + j] += vectors[i * d + k] * std::sqrt(std::max(0.0, values[k])) * vectors[j * d + k];
+    auto const inner = multiply(multiply(root, c.covariance, d), root, d);
+    for (double lambda : symmetric_eigen(inner, d, nullptr))
+        distance -= 2 * std::sqrt(std::max(0.0, lambda));
+    return distance;
+}
+
+std::vector<std::size_t> resample(std::size_t n, Rng& rng)
+{
+    std::vector<std::size_t> rows(n);
+    for (auto& r : rows)
+        r = rng() % n;
+    return rows;
+}
+
+double mean_kernel(InputMatrix const& a, std::vector<std::size_t> const& ra, InputMatrix const& b,
+                   std::vector<std::size_t> const& rb, bool skip_diagonal, int threads)
+{
+    std::size_t const d = a.cols;
+    std::vector<double> row_sums(ra.size(), 0.0);
+    parallel_for(0, static_cast<std::int64_t>(ra.size()), threads, [&](std::int64_t i) {
+        float const* x = a.row(ra[i]);
+        double sum = 0;
+        for (std::size_t j = 0; j < rb.size(); ++j)
+        {
+            if (skip_diagonal && static_cast<std::size_t>(i) == j)
+                continue;
+            float const* y = b.row(rb[j]);
+            double dot = 0;
+            for (std::size_t k = 0; k < d; ++k)
+                dot += static_cast<double>(x[k]) * y[k];
+            double const base = dot / static_cast<double>(d) + 1.0;
+            sum += base * base * base;
+        }
+        row_sums[i] = sum;
+    });
+    double const pairs = skip_diagonal ? static_cast<double>(ra.size()) * (ra.size() - 1)
+                                       : static_cast<double>(ra.size()) * rb.size();
+    return std::accumulate(row_sums.begin(), row_sums.end(), 0.0) / pairs;
+}
+
+std::vector<std::size_t> all_rows(std::size_t n)
+{
+    std::vector<std::size_t> rows(n);
+    std::iota(rows.begin(), rows.end(), 0);
+    return rows;
+}
+
+DistanceEstimate mean_and_error(std::vector<double> const& values, double central)
+{
+    double mean = 0;
+    for (double v : values)
+        mean += v;
+    mean /= static_cast<double>(values.size());
+    double var = 0;
+    for (double v : values)
+        var += (v - mean) * (v - mean);
+    var /= std::max<double>(1, static_cast<double>(values.size()) - 1);
+    return {central, std::sqrt(var)};
+}
+}  // namespace
+
+int standardise_like_reference(InputMatrix& reference, InputMatrix& candidate)
+{
+    CALO_VALIDATE(reference.cols == candidate.cols && reference.rows > 1 && candidate.rows > 1,
+                  "feature distances need two samples of at least 2 events with the same features");
+    std::size_t const d = reference.cols;
+    std::vector<double> mean(d, 0.0), spread(d, 0.0);
+    for (std::size_t r = 0; r < reference.rows; ++r)
+        for (std::size_t i = 0; i < d; ++i)
+            mean[i] += reference.row(r)[i];
+    for (double& m : mean)
+        m /= static_cast<double>(reference.rows);
+    for (std::size_t r = 0; r < reference.rows; ++r)
+        for (std::size_t i = 0; i < d; ++i)
+            spread[i] += std::pow(reference.row(r)[i] - mean[i], 2);
+    std::vector<std::size_t> kept;
+    for (std::size_t i = 0; i < d; ++i)
+    {
+        spread[i] = std::sqrt(spread[i] / static_cast<double>(reference.rows - 1));
+        if (spread[i] > 1e-12 * std::max(1.0, std::abs(mean[i])))
+            kept.push_back(i);
+    }
+    for (InputMatrix* m : {&reference, &candidate})
+    {
+        std::vector<float> values(m->rows * kept.size());
+        for (std::size_t r = 0; r < m->rows; ++r)
+            for (std::size_t k = 0; k < kept.size(); ++k)
+                values[r * kept.size() + k] = static_cast<float>((m->row(r)[kept[k]] - mean[kept[k]]) / spread[kept[k]]);
+        m->values = std::move(values);
+        m->cols = kept.size();
+    }
+    return static_cast<int>(kept.size());
+}
+
+DistanceEstimate frechet_distance(InputMatrix const& reference, InputMatrix const& candidate, int bootstraps,
+                                  std::uint64_t seed)
+{
+    CALO_VALIDATE(reference.cols == candidate.cols && reference.cols > 0, "feature distances need the same features");
+    double const central = frechet_of(moments_of(reference, all_rows(reference.rows)),
+                                      moments_of(candidate, all_rows(candidate.rows)));
+    std::vector<double> resampled;
+    for (int b = 0; b < bootstraps; ++b)
+    {
+        Rng rng(derive_seed(seed, static_cast<std::uint64_t>(b), 0xF9D));
+        auto const rr = resample(reference.rows, rng);
+        auto const rc = resample(candidate.rows, rng);
+        resampled.push_back(frechet_of(moments_of(reference, rr), moments_of(candidate, rc)));
+    }
+    return bootstraps > 1 ? mean_and_error(resampled, central) : DistanceEstimate{central, 0.0};
+}
+
+DistanceEstimate frechet_distance_infinite(InputMatrix const& reference, InputMatrix const& candidate, int points,
+                                           int repeats, std::uint64_t seed)
+{
+    CALO_VALIDATE(reference.cols == candidate.cols && reference.cols > 0, "feature distances need the same features");
+    CALO_VALIDATE(points >= 2 && repeats >= 1, "the FPD extrapolation needs at least 2 sample sizes");
+    std::size_t const n_max = std::min(reference.rows, candidate.rows);
+    std::size_t const n_min = std::max<std::size_t>(n_max / 4, reference.cols + 2);
+    CALO_VALIDATE(n_min < n_max, "too few events (" + std::to_string(n_max) + ") for the FPD extrapolation with "
+                                     + std::to_string(reference.cols) + " features");
+    std::vector<double> x, y;  // 1/n and FPD(n)
+    for (int p = 0; p < points; ++p)
+    {
+        auto const n = static_cast<std::size_t>(n_min + (n_max - n_min) * static_cast<double>(p) / (points - 1));
+        for (int r = 0; r < repeats; ++r)
+        {
+            Rng rng(derive_seed(seed, static_cast<std::uint64_t>(p * repeats + r), 0xF9D1));
+            auto subset = [&](std::size_t total) {
+                std::vector<std::size_t> rows = all_rows(total);
+                for (std::size_t i = 0; i < n; ++i)
+                    std::swap(rows[i], rows[i + rng() % (total - i)]);
+                rows.resize(n);
+                return rows;
+            };
+            auto const rr = subset(reference.rows);
+            auto const rc = subset(candidate.rows);
+            x.push_back(1.0 / static_cast<double>(n));
+            y.push_back(frechet_of(moments_of(reference, rr), moments_of(candidate, rc)));
+        }
+    }
+    // Least-squares line y = a + b x; the standard error of a from the residuals.
+    double const k = static_cast<double>(x.size());
+    double const mx = std::accumulate(x.begin(), x.end(), 0.0) / k;
+    double const my = std::accumulate(y.begin(), y.end(), 0.0) / k;
+    double sxx = 0, sxy = 0;
+    for (std::size_t i = 0; i < x.size(); ++i)
+    {
+        sxx += (x[i] - mx) * (x[i] - mx);
+        sxy += (x[i] - mx) * (y[i] - my);
+    }
+    double const slope = sxy / sxx;
+    double const intercept = my - slope * mx;
+    double residual = 0;
+    for (std::size_t i = 0; i < x.size(); ++i)
+        residual += std::pow(y[i] - intercept - slope * x[i], 2);
+    double const sigma2 = residual / std::max(1.0, k - 2);
+    return {intercept, std::sqrt(sigma2 * (1.0 / k + mx * mx / sxx))};
+}
+
+DistanceEstimate kernel_distance(InputMatrix const& reference, InputMatrix const& candidate, int batches,
+                                 std::size_t batch_size, std::uint64_t seed, int threads)
+{
+    CALO_VALIDATE(reference.cols == candidate.cols && reference.cols > 0, "feature distances need the same features");
+    CALO_VALIDATE(batches > 0, "the kernel distance needs at least one batch");
+    std::size_t const m = std::min({batch_size, reference.rows, candidate.rows});
+    CALO_VALIDATE(m >= 2, "the kernel distance needs at least 2 events per side");
+    std::vector<double> estimates;
+    for (int b = 0; b < batches; ++b)
+    {
+        Rng rng(derive_seed(seed, static_cast<std::uint64_t>(b), 0x4B9D));
+        auto pick = [&](std::size_t n) {
+            // The first m of a seeded partial shuffle: a subset without repeats.
+            std::vector<std::size_t> rows = all_rows(n);
+            for (std::size_t i = 0; i < m; ++i)
+                std::swap(rows[i], rows[i + rng() % (n - i)]);
+            rows.resize(m);
+            return rows;
+        };
+        auto const rr = pick(reference.rows);
+        auto const rc = pick(candidate.rows);
+        estimates.push_back(mean_kernel(reference, rr, reference, rr, true, threads)
+                            + mean_kernel(candidate, rc, candidate, rc, true, threads)
+                            - 2 * mean_kernel(reference, rr, candidate, rc, false, threads));
+    }
+    DistanceEstimate spread = mean_and_error(estimates, 0.0);
+    double const mean = std::accumulate(estimates.begin(), estimates.end(), 0.0) / batches;
+    return {mean, spread.error / std::sqrt(static_cast<double>(batches))};
+}
+
+std::vector<double> symmetric_eigen(std::vector<double> a, int n, std::vector<double>* eigenvectors)
+{
+    std::vector<double> v;
+    if (eigenvectors)
+    {
+        v.assign(static_cast<std::size_t>(n) * n, 0.0);
+        for (int i = 0; i < n; ++i)
+            v[i * n + i] = 1;
+    }
+    for (int sweep = 0; sweep < 100; ++sweep)
+    {
+        double off = 0, diagonal = 0;
+        for (int i = 0; i < n; ++i)
+        {
+            diagonal += a[i * n + i] * a[i * n + i];
+            for (int j = i + 1; j < n; ++j)
+                off += a[i * n + j] * a[i * n + j];
+        }
+        if (off <= 1e-30 * std::max(diagonal, 1e-300))
+            break;
+        for (int p = 0; p < n; ++p)
+        {
+            for (int q = p + 1; q < n; ++q)
+            {
+                double const apq = a[p * n + q];
+                if (std::abs(apq) < 1e-300)
+                    continue;
+                // Rotation that zeroes a[p][q] (Golub & Van Loan, Algorithm 8.4.1).
+                double const theta = (a[q * n + q] - a[p * n + p]) / (2 * apq);
+                double const t = (theta >= 0 ? 1.0 : -1.0) / (std::abs(theta) + std::sqrt(theta * theta + 1));
+                double const c = 1 / std::sqrt(t * t + 1), s = t * c;
+                for (int k = 0; k < n; ++k)
+                {
+                    double const akp = a[k * n + p], akq = a[k * n + q];
+                    a[k * n + p] = c * akp - s * akq;
+                    a[k * n + q] = s * akp + c * akq;
+                }
+                for (int k = 0; k < n; ++k)
+                {
+                    double const apk = a[p * n + k], aqk = a[q * n + k];
+                    a[p * n + k] = c * apk - s * aqk;
+                    a[q * n + k] = s * apk + c * aqk;
+                }
+                if (eigenvectors)
+                {
+                    for (int k = 0; k < n; ++k)
+                    {
+                        double const vkp = v[k * n + p], vkq = v[k * n + q];
+                        v[k * n + p] = c * vkp - s * vkq;
+                        v[k * n + q] = s * vkp + c * vkq;
+                    }
+                }
+            }
+        }
+    }
+    std::vector<int> order(n);
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(), [&](int i, int j) { return a[i * n + i] < a[j * n + j]; });
+    std::vector<double> values(n);
+    for (int k = 0; k < n; ++k)
+        values[k] = a[order[k] * n + order[k]];
+    if (eigenvectors)
+    {
+        eigenvectors->assign(static_cast<std::size_t>(n) * n, 0.0);
+        for (int k = 0; k < n; ++k)
+            for (int i = 0; i < n; ++i)
+                (*eigenvectors)[i * n + k] = v[i * n + order[k]];
+    }
+    return values;
+}
+}  // namespace calo::physval
