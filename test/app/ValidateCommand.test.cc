@@ -92,6 +92,20 @@ TEST_F(ValidateCommand, TrainingRecordsMetricsAndSelectEpochPicksACheckpoint)
         EXPECT_GT(record["validation"]["figure_of_merit"].get<double>(), 0);
         EXPECT_EQ(record["validation"]["events"].get<int>(), 30);
     }
+    // Validation draws from its own random streams: the training itself is
+    // the same as without it.
+    std::string const plain = *dir_ / "run_plain";
+    ASSERT_EQ(run_calo("-q train --config " + source_dir() + "/configs/3dgan-a.toml --data " + (*dir_ / "ref") + " -o "
+                       + plain + " --batch 2 --steps 1 --test-events 2 --epochs 3")
+                  .exit_code,
+              0);
+    auto const plain_history = read_json(plain + "/history.json");
+    ASSERT_EQ(plain_history.size(), history.size());
+    for (std::size_t e = 0; e < history.size(); ++e)
+    {
+        EXPECT_EQ(plain_history[e]["train"], history[e]["train"]) << "epoch " << e + 1;
+        EXPECT_EQ(plain_history[e]["test"], history[e]["test"]) << "epoch " << e + 1;
+    }
     // The pick is the lowest MRE of the (here three) validated epochs.
     int best = 0;
     double lowest = 1e300;
