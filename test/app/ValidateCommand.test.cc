@@ -31,7 +31,8 @@ class ValidateCommand : public ::testing::Test
         for (auto const& [name, args] : {std::pair{"ref", "--events 600 --energy 20:200 --seed 1"},
                                          std::pair{"cand", "--events 600 --energy 20:200 --seed 2"},
                                          std::pair{"low", "--events 40 --energy 2:20 --seed 3"},
-                                         std::pair{"b", "--events 40 --format b --theta 60:120 --seed 4"}})
+                                         std::pair{"b", "--events 90 --format b --theta 60:120 --seed 4"},
+                                         std::pair{"b2", "--events 90 --format b --theta 60:120 --seed 5"}})
         {
             auto const r = run_calo(std::string("-q simulate -o ") + (*dir_ / name) + " " + args);
             ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -143,6 +144,31 @@ TEST_F(ValidateCommand, TrainingRecordsMetricsAndSelectEpochPicksACheckpoint)
     expect_one_line_error(run_calo("-q validate --checkpoint " + run + " --reference " + (*dir_ / "low") + " -o "
                                    + (*dir_ / "strict") + " --strict --no-plots"),
                           1, "trained range");
+}
+
+TEST_F(ValidateCommand, VariableAngleDataGetAngleBinsAndTheAngleTerm)
+{
+    std::string const out = *dir_ / "report_b";
+    auto const r = run_calo("-q validate --reference " + (*dir_ / "b") + " --candidate " + (*dir_ / "b2") + " -o " + out
+                            + " --no-classifier --theta-bins 2");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    auto const m = read_json(out + "/metrics.json");
+    EXPECT_EQ(m["reference"]["shape"], nlohmann::json({51, 51, 25}));
+    EXPECT_EQ(m["settings"]["theta_bins_deg"].size(), 2u);
+    // |θ - θ_measured|/θ of the candidate: a few per cent for the Monte Carlo.
+    double const angle = m["figure_of_merit_terms"]["angle"].get<double>();
+    EXPECT_GT(angle, 0.0);
+    EXPECT_LT(angle, 0.2);
+    EXPECT_TRUE(m["plots"]["histograms"].contains("measured_angle_deg"));
+    int theta_bins = 0;
+    for (auto const& bin : m["bins"])
+        theta_bins += bin["kind"] == "theta";
+    EXPECT_EQ(theta_bins, 2);
+    auto const shot = run_command(python() + " " + source_dir() + "/scripts/plots/check_report.py " + out
+                                  + "/report.html " + out + "/screenshot.png");
+    if (shot.exit_code == 77)
+        GTEST_SKIP() << "chromium is not installed: " << shot.output;
+    EXPECT_EQ(shot.exit_code, 0) << shot.output;
 }
 
 TEST_F(ValidateCommand, BadInputIsOneLine)
