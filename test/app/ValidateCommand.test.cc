@@ -22,6 +22,17 @@ nlohmann::json read_json(std::string const& path)
     return nlohmann::json::parse(in);
 }
 
+//! Headless Chromium loads every image of DIR/report.html and the page is
+//! not blank (a GoogleTest expectation; skips without Chromium).
+void expect_report_renders(std::string const& dir)
+{
+    auto const shot = run_command(python() + " " + source_dir() + "/scripts/plots/check_report.py " + dir
+                                  + "/report.html " + dir + "/screenshot.png");
+    if (shot.exit_code == 77)
+        GTEST_SKIP() << "chromium is not installed: " << shot.output;
+    EXPECT_EQ(shot.exit_code, 0) << shot.output;
+}
+
 class ValidateCommand : public ::testing::Test
 {
   protected:
@@ -67,12 +78,7 @@ TEST_F(ValidateCommand, DatasetsGiveMetricsAndAReportThatRenders)
     for (auto const& entry : fs::directory_iterator(out))
         pngs += entry.path().extension() == ".png";
     EXPECT_GE(pngs, 8);
-    // Headless Chromium: every image loads and the page is not blank.
-    auto const shot = run_command(python() + " " + source_dir() + "/scripts/plots/check_report.py " + out
-                                  + "/report.html " + out + "/screenshot.png");
-    if (shot.exit_code == 77)
-        GTEST_SKIP() << "chromium is not installed: " << shot.output;
-    EXPECT_EQ(shot.exit_code, 0) << shot.output;
+    expect_report_renders(out);
     // Results are not overwritten silently.
     expect_one_line_error(run_calo(quick_validate(out) + " --candidate " + (*dir_ / "cand")), 1, "--overwrite");
 }
@@ -164,11 +170,7 @@ TEST_F(ValidateCommand, VariableAngleDataGetAngleBinsAndTheAngleTerm)
     for (auto const& bin : m["bins"])
         theta_bins += bin["kind"] == "theta";
     EXPECT_EQ(theta_bins, 2);
-    auto const shot = run_command(python() + " " + source_dir() + "/scripts/plots/check_report.py " + out
-                                  + "/report.html " + out + "/screenshot.png");
-    if (shot.exit_code == 77)
-        GTEST_SKIP() << "chromium is not installed: " << shot.output;
-    EXPECT_EQ(shot.exit_code, 0) << shot.output;
+    expect_report_renders(out);
 }
 
 TEST_F(ValidateCommand, BadInputIsOneLine)

@@ -121,6 +121,16 @@ std::vector<std::size_t> all_rows(std::size_t n)
     return rows;
 }
 
+//! `m` distinct rows of `n`: the head of a seeded partial shuffle.
+std::vector<std::size_t> random_subset(std::size_t n, std::size_t m, Rng& rng)
+{
+    std::vector<std::size_t> rows = all_rows(n);
+    for (std::size_t i = 0; i < m; ++i)
+        std::swap(rows[i], rows[i + rng() % (n - i)]);
+    rows.resize(m);
+    return rows;
+}
+
 DistanceEstimate mean_and_error(std::vector<double> const& values, double central)
 {
     double mean = 0;
@@ -201,15 +211,8 @@ DistanceEstimate frechet_distance_infinite(InputMatrix const& reference, InputMa
         for (int r = 0; r < repeats; ++r)
         {
             Rng rng(derive_seed(seed, static_cast<std::uint64_t>(p * repeats + r), 0xF9D1));
-            auto subset = [&](std::size_t total) {
-                std::vector<std::size_t> rows = all_rows(total);
-                for (std::size_t i = 0; i < n; ++i)
-                    std::swap(rows[i], rows[i + rng() % (total - i)]);
-                rows.resize(n);
-                return rows;
-            };
-            auto const rr = subset(reference.rows);
-            auto const rc = subset(candidate.rows);
+            auto const rr = random_subset(reference.rows, n, rng);
+            auto const rc = random_subset(candidate.rows, n, rng);
             x.push_back(1.0 / static_cast<double>(n));
             y.push_back(frechet_of(moments_of(reference, rr), moments_of(candidate, rc)));
         }
@@ -244,16 +247,8 @@ DistanceEstimate kernel_distance(InputMatrix const& reference, InputMatrix const
     for (int b = 0; b < batches; ++b)
     {
         Rng rng(derive_seed(seed, static_cast<std::uint64_t>(b), 0x4B9D));
-        auto pick = [&](std::size_t n) {
-            // The first m of a seeded partial shuffle: a subset without repeats.
-            std::vector<std::size_t> rows = all_rows(n);
-            for (std::size_t i = 0; i < m; ++i)
-                std::swap(rows[i], rows[i + rng() % (n - i)]);
-            rows.resize(m);
-            return rows;
-        };
-        auto const rr = pick(reference.rows);
-        auto const rc = pick(candidate.rows);
+        auto const rr = random_subset(reference.rows, m, rng);
+        auto const rc = random_subset(candidate.rows, m, rng);
         estimates.push_back(mean_kernel(reference, rr, reference, rr, true, threads)
                             + mean_kernel(candidate, rc, candidate, rc, true, threads)
                             - 2 * mean_kernel(reference, rr, candidate, rc, false, threads));
