@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <set>
+#include <vector>
 
 namespace calo
 {
@@ -55,5 +56,20 @@ TEST(Random, UniformOpenNeverZero)
         ASSERT_LT(u, 1.0);
         ASSERT_TRUE(std::isfinite(std::log(u)));
     }
+}
+
+TEST(Random, UniformIndexCoversTheRangeEvenly)
+{
+    // 70,000 draws into 7 bins: 10,000 expected each, sigma about 93.
+    Rng rng(9);
+    std::vector<int> counts(7, 0);
+    for (int i = 0; i < 70000; ++i)
+    {
+        auto const k = uniform_index(rng, 7);
+        ASSERT_LT(k, 7u);
+        ++counts[k];
+    }
+    for (int c : counts)
+        EXPECT_NEAR(c, 10000, 500);
 }
 }  // namespace calo

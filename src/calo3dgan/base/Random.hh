@@ -68,4 +68,11 @@ class Rng
 
     std::uint64_t state_[4];
 };
+
+//! Uniform integer in [0, n) from one draw, by multiply-shift (Lemire 2019):
+//! no division, and a bias of at most n / 2^64.
+inline std::uint64_t uniform_index(Rng& rng, std::uint64_t n)
+{
+    return static_cast<std::uint64_t>((static_cast<unsigned __int128>(rng()) * n) >> 64);
+}
 }  // namespace calo

@@ -34,7 +34,7 @@ std::vector<std::size_t> MinibatchSchedule::batch(std::int64_t index) const
     Rng rng(derive_seed(seed_, epoch, kShuffleDomain));
     for (std::size_t i = events_ - 1; i > 0; --i)
     {
-        auto const j = static_cast<std::size_t>((static_cast<unsigned __int128>(rng()) * (i + 1)) >> 64);
+        auto const j = static_cast<std::size_t>(uniform_index(rng, i + 1));
         std::swap(order[i], order[j]);
     }
     auto const begin = order.begin() + static_cast<std::ptrdiff_t>(position * batch_size_);

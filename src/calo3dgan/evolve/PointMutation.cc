@@ -11,12 +11,6 @@ namespace calo::evolve
 {
 namespace
 {
-//! Uniform integer in [0, n) without modulo bias worth mentioning (Lemire 2019).
-std::size_t uniform_index(Rng& rng, std::size_t n)
-{
-    return static_cast<std::size_t>((static_cast<unsigned __int128>(rng()) * n) >> 64);
-}
-
 //! Standard normal by Box-Muller: portable, unlike std::normal_distribution.
 double standard_normal(Rng& rng)
 {
