@@ -22,13 +22,21 @@ struct Split
     std::vector<std::size_t> train, test, validation;
 };
 
+//! 0..n-1 in a seeded random order (Fisher-Yates with our portable engine).
+template<class Index>
+std::vector<Index> shuffled_indices(Index n, Rng& rng)
+{
+    std::vector<Index> order(static_cast<std::size_t>(n));
+    std::iota(order.begin(), order.end(), Index{0});
+    for (Index i = n; i > 1; --i)
+        std::swap(order[i - 1], order[rng() % static_cast<std::uint64_t>(i)]);
+    return order;
+}
+
 Split split_events(std::size_t n, ClassifierOptions const& options, std::uint64_t stream)
 {
-    std::vector<std::size_t> order(n);
-    std::iota(order.begin(), order.end(), 0);
     Rng rng(derive_seed(options.seed, stream, 0xC1A55));
-    for (std::size_t i = n; i > 1; --i)
-        std::swap(order[i - 1], order[rng() % i]);
+    auto const order = shuffled_indices(n, rng);
     std::size_t const n_train = static_cast<std::size_t>(std::round(options.train_fraction * n));
     std::size_t const n_test = (n - n_train) / 2;
     Split s;
@@ -106,8 +114,9 @@ ClassifierResult classifier_two_sample_test(InputMatrix const& reference, InputM
 
     // Standardise with the training split only, so nothing leaks from the held-out events.
     auto const mean = x_train.mean(0, true);
-    auto const spread = x_train.std(0, true, true).clamp_min(1e-12);
-    auto const constant = x_train.std(0, true, true) <= 1e-12;
+    auto const train_std = x_train.std(0, true, true);
+    auto const spread = train_std.clamp_min(1e-12);
+    auto const constant = train_std <= 1e-12;
     auto standardise = [&](torch::Tensor x) { return ((x - mean) / spread).masked_fill(constant, 0.0); };
     x_train = standardise(x_train);
     x_test = standardise(x_test);
@@ -131,11 +140,7 @@ ClassifierResult classifier_two_sample_test(InputMatrix const& reference, InputM
             throw Interrupted();
         net->train();
         Rng rng(derive_seed(generator_seed, static_cast<std::uint64_t>(epoch)));
-        std::vector<long> order(n_train);
-        std::iota(order.begin(), order.end(), 0L);
-        for (long i = n_train; i > 1; --i)
-            std::swap(order[i - 1], order[rng() % static_cast<std::uint64_t>(i)]);
-        auto const permutation = torch::tensor(order, torch::kLong);
+        auto const permutation = torch::tensor(shuffled_indices(n_train, rng), torch::kLong);
         double loss_sum = 0;
         for (long first = 0; first < n_train; first += options.batch_size)
         {
