@@ -117,14 +117,17 @@ std::function<nlohmann::json(std::int64_t)> make_epoch_validation(TrainOptions c
                                + std::to_string(data.test_size()) + ") — raise --test-fraction or use more data");
     auto reference = std::make_shared<physval::ShowerSample>(
         physval::sample_from_batch(data.reader().read(data.train_size(), n), "test split", "training data"));
+    physval::ValidationOptions const options;
+    auto reference_features =
+        std::make_shared<physval::FeatureTable const>(physval::compute_features(*reference, options.features));
     std::uint64_t const seed = derive_seed(opt.seed, 0, 0x7A11DA7E);
-    return [reference, seed, device, &trainer](std::int64_t) {
+    return [reference, reference_features, options, seed, device, &trainer](std::int64_t) {
         infer::ShowerGeneratorOptions generator_options;
         generator_options.device = device;
         infer::ShowerGenerator generator(trainer->generator(), generator_options);
         auto const candidate = generate_like(generator, *reference, seed, "generator", false);
         trainer->generator()->train();  // generation switched it to inference mode
-        auto const merit = physval::quick_merit(*reference, candidate, physval::ValidationOptions{});
+        auto const merit = physval::quick_merit(*reference_features, candidate, options);
         return nlohmann::json{{"figure_of_merit", merit.figure_of_merit},
                               {"sampling_fraction_mre", merit.sf_mre},
                               {"sampling_fraction_mre_error", merit.sf_mre_error},

@@ -50,17 +50,13 @@ void check_comparable(ShowerSample const& reference, ShowerSample const& candida
                       + " has polar angles — compare fixed-angle with fixed-angle, variable-angle with variable-angle data");
 }
 
-std::vector<ConditionBin> make_bins(ShowerSample const& reference, ValidationOptions const& options)
+//! Bins from the reference's conditions, in the units its features use
+//! (so that the events at the edges fall inside).
+std::vector<ConditionBin> make_bins(FeatureTable const& reference, ValidationOptions const& options)
 {
     auto bins = make_energy_bins(reference.energy_gev, options.energy_edges_gev, options.energy_bins);
-    if (reference.has_theta())
-    {
-        std::vector<float> theta_deg;
-        for (float t : reference.theta_rad)
-            theta_deg.push_back(static_cast<float>(t * 180.0 / M_PI));
-        auto theta_bins = make_theta_bins(theta_deg, options.theta_edges_deg, options.theta_bins);
-        bins.insert(bins.end(), theta_bins.begin(), theta_bins.end());
-    }
+    auto theta_bins = make_theta_bins(reference.theta_deg, options.theta_edges_deg, options.theta_bins);
+    bins.insert(bins.end(), theta_bins.begin(), theta_bins.end());
     return bins;
 }
 
@@ -241,12 +237,10 @@ json sample_json(ShowerSample const& s)
 }
 }  // namespace
 
-MeritResult quick_merit(ShowerSample const& reference, ShowerSample const& candidate, ValidationOptions const& options)
+MeritResult quick_merit(FeatureTable const& reference, ShowerSample const& candidate, ValidationOptions const& options)
 {
-    check_comparable(reference, candidate);
-    auto const bins = make_bins(reference, options);
-    return evaluate_merit(compute_features(reference, options.features), compute_features(candidate, options.features),
-                          bins, options.merit);
+    return evaluate_merit(reference, compute_features(candidate, options.features), make_bins(reference, options),
+                          options.merit);
 }
 
 nlohmann::json validate_samples(ShowerSample const& reference, ShowerSample const& candidate,
@@ -259,7 +253,7 @@ nlohmann::json validate_samples(ShowerSample const& reference, ShowerSample cons
     FeatureTable const cand = compute_features(candidate, options.features);
     timing["features"] = clock.lap();
 
-    auto const bins = make_bins(reference, options);
+    auto const bins = make_bins(ref, options);
     MeritResult const merit = evaluate_merit(ref, cand, bins, options.merit);
     for (auto const& c : merit.bins)
     {

@@ -58,7 +58,8 @@ nlohmann::json validate_samples(ShowerSample const& reference, ShowerSample cons
                                 ValidationOptions const& options, std::vector<SkippedItem> skipped = {});
 
 //! The figure of merit and sampling-fraction error alone (what training
-//! records every few epochs), with the bins of `options`.
-MeritResult quick_merit(ShowerSample const& reference, ShowerSample const& candidate,
+//! records every few epochs), with the bins of `options`; the reference's
+//! features (compute_features) are computed once by the caller.
+MeritResult quick_merit(FeatureTable const& reference, ShowerSample const& candidate,
                         ValidationOptions const& options);
 }  // namespace calo::physval
