@@ -552,15 +552,21 @@ def safe_name(s):
     return re.sub(r"[^A-Za-z0-9_-]+", "_", s)
 
 
+def side_arrays(obj, where, length, what="counts"):
+    """The `reference` and `candidate` arrays of `obj`, each of `length` values; Skip if either is missing."""
+    ref = numbers(field(obj, "reference", where), f"{where}.reference", length)
+    cand = numbers(field(obj, "candidate", where), f"{where}.candidate", length)
+    if ref is None or cand is None:
+        raise Skip(f"{where}: reference or candidate {what} missing")
+    return ref, cand
+
+
 def histogram_arrays(name, hist):
     where = f"plots.histograms.{name}"
     edges = numbers(field(hist, "edges", where), f"{where}.edges")
     if edges is None or len(edges) < 2:
         raise Skip(f"{where}.edges missing")
-    ref = numbers(field(hist, "reference", where), f"{where}.reference", len(edges) - 1)
-    cand = numbers(field(hist, "candidate", where), f"{where}.candidate", len(edges) - 1)
-    if ref is None or cand is None:
-        raise Skip(f"{where}: reference or candidate counts missing")
+    ref, cand = side_arrays(hist, where, len(edges) - 1)
     label = text(field(hist, "label", where), f"{where}.label") or name
     sp = number(field(hist, "separation_power", where), f"{where}.separation_power")
     return edges, ref, cand, label, sp
@@ -618,10 +624,7 @@ def plot_cell_spectrum(m):
     edges = numbers(field(spec, "edges_gev", where), f"{where}.edges_gev")
     if edges is None or len(edges) < 2:
         raise Skip(f"{where} is not in metrics.json")
-    ref = numbers(field(spec, "reference", where), f"{where}.reference", len(edges) - 1)
-    cand = numbers(field(spec, "candidate", where), f"{where}.candidate", len(edges) - 1)
-    if ref is None or cand is None:
-        raise Skip(f"{where}: reference or candidate counts missing")
+    ref, cand = side_arrays(spec, where, len(edges) - 1)
     if np.any(edges <= 0):
         raise MetricsError(f"{where}.edges_gev: cell-energy bins must be positive (log-spaced)")
     fig, ax = plt.subplots(figsize=(8, 4.6), layout="constrained")
@@ -658,10 +661,7 @@ def plot_sparsity(m):
     t = numbers(field(sp, "log10_thresholds_gev", where), f"{where}.log10_thresholds_gev")
     if t is None or len(t) == 0:
         raise Skip(f"{where} is not in metrics.json")
-    ref = numbers(field(sp, "reference", where), f"{where}.reference", len(t))
-    cand = numbers(field(sp, "candidate", where), f"{where}.candidate", len(t))
-    if ref is None or cand is None:
-        raise Skip(f"{where}: reference or candidate fractions missing")
+    ref, cand = side_arrays(sp, where, len(t), "fractions")
     fig = plt.figure(figsize=(8, 5.2), layout="constrained")
     ax, ax_r = main_and_ratio_axes(fig, fig.add_gridspec(1, 1)[0])
     ax.fill_between(t, ref, color=REF_FILL, step=None)

@@ -131,7 +131,8 @@ std::vector<std::size_t> random_subset(std::size_t n, std::size_t m, Rng& rng)
     return rows;
 }
 
-DistanceEstimate mean_and_error(std::vector<double> const& values, double central)
+//! Mean and sample standard deviation of `values`.
+DistanceEstimate mean_and_spread(std::vector<double> const& values)
 {
     double mean = 0;
     for (double v : values)
@@ -141,7 +142,7 @@ DistanceEstimate mean_and_error(std::vector<double> const& values, double centra
     for (double v : values)
         var += (v - mean) * (v - mean);
     var /= std::max<double>(1, static_cast<double>(values.size()) - 1);
-    return {central, std::sqrt(var)};
+    return {mean, std::sqrt(var)};
 }
 }  // namespace
 
@@ -192,7 +193,7 @@ DistanceEstimate frechet_distance(InputMatrix const& reference, InputMatrix cons
         auto const rc = resample(candidate.rows, rng);
         resampled.push_back(frechet_of(moments_of(reference, rr), moments_of(candidate, rc)));
     }
-    return bootstraps > 1 ? mean_and_error(resampled, central) : DistanceEstimate{central, 0.0};
+    return {central, bootstraps > 1 ? mean_and_spread(resampled).error : 0.0};
 }
 
 DistanceEstimate frechet_distance_infinite(InputMatrix const& reference, InputMatrix const& candidate, int points,
@@ -253,9 +254,8 @@ DistanceEstimate kernel_distance(InputMatrix const& reference, InputMatrix const
                             + mean_kernel(candidate, rc, candidate, rc, true, threads)
                             - 2 * mean_kernel(reference, rr, candidate, rc, false, threads));
     }
-    DistanceEstimate spread = mean_and_error(estimates, 0.0);
-    double const mean = std::accumulate(estimates.begin(), estimates.end(), 0.0) / batches;
-    return {mean, spread.error / std::sqrt(static_cast<double>(batches))};
+    DistanceEstimate const spread = mean_and_spread(estimates);
+    return {spread.value, spread.error / std::sqrt(static_cast<double>(batches))};
 }
 
 std::vector<double> symmetric_eigen(std::vector<double> a, int n, std::vector<double>* eigenvectors)
