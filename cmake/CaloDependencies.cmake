@@ -30,3 +30,13 @@ add_library(calo_hdf5 INTERFACE)
 target_include_directories(calo_hdf5 SYSTEM INTERFACE ${HDF5_INCLUDE_DIRS})
 target_link_libraries(calo_hdf5 INTERFACE ${HDF5_CXX_LIBRARIES} ${HDF5_LIBRARIES})
 target_compile_definitions(calo_hdf5 INTERFACE ${HDF5_DEFINITIONS})
+
+# oneDNN for the torch-free inference engine. Found by hand: Debian's
+# dnnl-config.cmake requires OpenCL development files for its GPU runtime,
+# which the CPU engine does not use.
+find_path(CALO_DNNL_INCLUDE_DIR oneapi/dnnl/dnnl.hpp REQUIRED)
+find_library(CALO_DNNL_LIBRARY NAMES dnnl REQUIRED)
+add_library(calo_dnnl INTERFACE)
+target_include_directories(calo_dnnl SYSTEM INTERFACE ${CALO_DNNL_INCLUDE_DIR})
+target_link_libraries(calo_dnnl INTERFACE ${CALO_DNNL_LIBRARY})
+find_package(OpenMP REQUIRED COMPONENTS CXX)

@@ -5,6 +5,7 @@
 // master seed with derive_seed, so results do not depend on thread or rank
 // counts. The engine is xoshiro256++ (Blackman & Vigna 2019): portable and
 // identical on every compiler, unlike the std:: distributions.
+#include <cmath>
 #include <cstdint>
 #include <limits>
 
@@ -74,5 +75,18 @@ class Rng
 inline std::uint64_t uniform_index(Rng& rng, std::uint64_t n)
 {
     return static_cast<std::uint64_t>((static_cast<unsigned __int128>(rng()) * n) >> 64);
+}
+//! Standard normal variate by the Marsaglia polar method, one variate per
+//! call so that a stream's k-th value does not depend on how many were asked for.
+inline double standard_normal(Rng& rng)
+{
+    while (true)
+    {
+        double const u = 2 * rng.uniform() - 1;
+        double const v = 2 * rng.uniform() - 1;
+        double const s = u * u + v * v;
+        if (s > 0 && s < 1)
+            return u * std::sqrt(-2 * std::log(s) / s);
+    }
 }
 }  // namespace calo

@@ -20,15 +20,7 @@ Fans compute_fans(torch::IntArrayRef weight_shape)
 
 double sample_standard_normal(Rng& rng)
 {
-    // Marsaglia polar method; one variate per call keeps the stream simple.
-    while (true)
-    {
-        double const u = 2 * rng.uniform() - 1;
-        double const v = 2 * rng.uniform() - 1;
-        double const s = u * u + v * v;
-        if (s > 0 && s < 1)
-            return u * std::sqrt(-2 * std::log(s) / s);
-    }
+    return standard_normal(rng);
 }
 
 void initialize_weight(torch::Tensor const& weight, Initializer initializer, Rng& rng)

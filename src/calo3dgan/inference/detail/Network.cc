@@ -1,0 +1,504 @@
+#include "Network.hh"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <unordered_map>
+
+#include "calo3dgan/base/Error.hh"
+
+namespace calo::inference
+{
+using dnnl::memory;
+using tag = memory::format_tag;
+using dt = memory::data_type;
+
+namespace
+{
+//! Round-to-nearest-even float -> bfloat16 bits (inputs are finite).
+std::uint16_t to_bf16(float value)
+{
+    std::uint32_t bits;
+    std::memcpy(&bits, &value, sizeof bits);
+    bits += 0x7FFFu + ((bits >> 16) & 1u);
+    return static_cast<std::uint16_t>(bits >> 16);
+}
+
+//! Restores the calling thread's OpenMP thread count when it goes out of scope.
+class ThreadCount
+{
+  public:
+    explicit ThreadCount(int threads) : previous_(omp_get_max_threads())
+    {
+        omp_set_num_threads(threads > 0 ? threads : omp_get_num_procs());
+    }
+    ~ThreadCount() { omp_set_num_threads(previous_); }
+    ThreadCount(ThreadCount const&) = delete;
+    ThreadCount& operator=(ThreadCount const&) = delete;
+
+  private:
+    int previous_;
+};
+
+std::size_t align_up(std::size_t bytes)
+{
+    return (bytes + 63) / 64 * 64;
+}
+
+memory::dims conv_dims(int batch, int channels, Int3 length)
+{
+    return {batch, channels, length[0], length[1], length[2]};
+}
+}  // namespace
+
+//! One primitive's worth of work, independent of the batch size.
+struct Network::Stage
+{
+    bool is_matmul = false;
+    // Matrix product: (N, rows) x (rows, cols).
+    int rows = 0, cols = 0;
+    // Convolution (after the phase rewrite) on an input of in_length x in_channels.
+    detail::PhaseConvolution conv;
+    Int3 in_length{0, 0, 0};
+    std::vector<float> weight;  //!< matmul (rows, cols) row-major; convolution stacked (O, I, x, y, z)
+    std::vector<float> bias;    //!< per output column / stacked channel, or empty
+    Activation activation = Activation::linear;
+    double leaky_slope = 0;
+    //! Per output column / stacked channel, applied after the activation; empty if none.
+    std::vector<float> scale, shift;
+    //! Last stage: x -> output_scale * x^output_power after the other post-ops.
+    bool last = false;
+    float output_scale = 1, output_power = 1;
+
+    std::size_t in_elements = 0;       //!< per event
+    std::size_t stacked_elements = 0;  //!< primitive output per event
+    std::size_t out_elements = 0;      //!< after the shuffle, per event
+
+    //! Weights reordered to what a primitive asked for, shared between plans.
+    std::vector<std::pair<memory::desc, memory>> weight_cache;
+
+    bool shuffles() const { return !is_matmul && conv.needs_shuffle(); }
+    double multiply_adds() const
+    {
+        if (is_matmul)
+            return static_cast<double>(rows) * cols;
+        auto const taps = conv.taps();
+        auto const pos = conv.positions();
+        return static_cast<double>(pos[0]) * pos[1] * pos[2] * conv.stacked_channels() * conv.in_channels * taps[0] *
+               taps[1] * taps[2];
+    }
+};
+
+//! The primitives for one batch size and the workspace layout they need.
+struct Network::Plan
+{
+    struct StagePlan
+    {
+        dnnl::primitive primitive;
+        memory::desc src, dst, scratchpad;
+        memory weights, bias;
+        std::vector<memory> post_op_inputs;  //!< binary post-op operands, in post-op order
+        std::vector<int> post_op_indices;
+        std::size_t dst_offset = 0;  //!< primitive output in the workspace
+        std::size_t out_offset = 0;  //!< after the shuffle
+    };
+    int batch = 0;
+    std::vector<StagePlan> stages;
+    std::size_t input_offset = 0;
+    std::size_t scratchpad_offset = 0;
+    std::size_t workspace_bytes = 0;
+
+    std::mutex pool_mutex;
+    std::vector<std::unique_ptr<std::vector<unsigned char>>> pool;
+};
+
+Network::Network(GeneratorModel model, Precision precision, int threads)
+    : model_(std::move(model)), precision_(precision), threads_(threads), engine_(dnnl::engine::kind::cpu, 0)
+{
+    CALO_VALIDATE(precision_ != Precision::automatic, "network precision must be resolved — bug in the caller");
+    build_stages();
+}
+
+Network::~Network() = default;
+
+double Network::multiply_adds_per_event() const
+{
+    double total = 0;
+    for (auto const& stage : stages_) total += stage->multiply_adds();
+    return total;
+}
+
+void Network::build_stages()
+{
+    auto const& m = model_;
+    std::size_t const units = m.dense_bias.size();
+    auto const post_ops_of = [](Stage& stage, ConvBlock const& block, int repeat)
+    {
+        stage.activation = block.activation;
+        stage.leaky_slope = block.leaky_slope;
+        if (!block.has_batchnorm)
+            return;
+        auto const& bn = block.batchnorm;
+        auto const c = static_cast<std::size_t>(block.out_channels);
+        stage.scale.resize(c * repeat);
+        stage.shift.resize(c * repeat);
+        for (std::size_t k = 0; k < c; ++k)
+        {
+            double const s = bn.gamma[k] / std::sqrt(static_cast<double>(bn.variance[k]) + bn.epsilon);
+            double const t = bn.beta[k] - bn.mean[k] * s;
+            for (int r = 0; r < repeat; ++r)
+            {
+                stage.scale[r * c + k] = static_cast<float>(s);
+                stage.shift[r * c + k] = static_cast<float>(t);
+            }
+        }
+    };
+    auto const tiled_bias = [](ConvBlock const& block, int repeat)
+    {
+        std::vector<float> bias;
+        if (block.bias.empty())
+            return bias;
+        for (int r = 0; r < repeat; ++r) bias.insert(bias.end(), block.bias.begin(), block.bias.end());
+        return bias;
+    };
+
+    // Rewrite 2: dense -> reshape -> first convolution is affine in the dense
+    // input when the first block has no upsampling; fold it if that is cheaper.
+    Int3 length = m.reshape;
+    auto const& first = m.blocks.front();
+    auto const conv0 = detail::rewrite_block(first, length);
+    double const plain_cost =
+        static_cast<double>(m.latent_size) * units + [&] {
+            Stage s;
+            s.conv = conv0;
+            return s.multiply_adds();
+        }();
+    auto const out0 = conv0.out_lengths();
+    std::size_t const out0_elements = static_cast<std::size_t>(out0[0]) * out0[1] * out0[2] * first.out_channels;
+    folded_ = !conv0.needs_shuffle() && static_cast<double>(m.latent_size) * out0_elements < plain_cost;
+
+    auto input = std::make_unique<Stage>();
+    input->is_matmul = true;
+    input->rows = m.latent_size;
+    input->in_elements = static_cast<std::size_t>(m.latent_size);
+    std::size_t next_block = 0;
+    if (folded_)
+    {
+        std::vector<float> offset;
+        input->weight = fold_input_map(conv0, offset);
+        input->cols = static_cast<int>(out0_elements);
+        input->bias = std::move(offset);
+        int const positions = out0[0] * out0[1] * out0[2];
+        post_ops_of(*input, first, positions);
+        length = out0;
+        next_block = 1;
+    }
+    else
+    {
+        // (units, latent) -> (latent, units) so both variants are (K, cols) products.
+        input->cols = static_cast<int>(units);
+        input->weight.resize(units * m.latent_size);
+        for (std::size_t u = 0; u < units; ++u)
+            for (int k = 0; k < m.latent_size; ++k)
+                input->weight[k * units + u] = m.dense_weight[u * m.latent_size + k];
+        input->bias = m.dense_bias;
+    }
+    input->stacked_elements = input->out_elements = static_cast<std::size_t>(input->cols);
+    stages_.push_back(std::move(input));
+
+    for (std::size_t i = next_block; i < m.blocks.size(); ++i)
+    {
+        auto const& block = m.blocks[i];
+        auto stage = std::make_unique<Stage>();
+        stage->conv = detail::rewrite_block(block, length);
+        stage->in_length = length;
+        stage->weight = std::move(stage->conv.weight);
+        stage->conv.weight.clear();
+        stage->bias = tiled_bias(block, stage->conv.phases);
+        post_ops_of(*stage, block, stage->conv.phases);
+        auto const pos = stage->conv.positions();
+        length = stage->conv.out_lengths();
+        stage->in_elements = static_cast<std::size_t>(block.in_channels) * stage->in_length[0] * stage->in_length[1] *
+                             stage->in_length[2];
+        stage->stacked_elements =
+            static_cast<std::size_t>(pos[0]) * pos[1] * pos[2] * stage->conv.stacked_channels();
+        stage->out_elements = static_cast<std::size_t>(length[0]) * length[1] * length[2] * block.out_channels;
+        stages_.push_back(std::move(stage));
+    }
+    auto& last = *stages_.back();
+    last.last = true;
+    // Network units -> GeV: max(v, 0)^(1/power) / xscale * file unit (the ReLU is the block's own).
+    last.output_scale = static_cast<float>(m.file_unit_gev / m.xscale);
+    last.output_power = static_cast<float>(1.0 / m.power);
+}
+
+std::vector<float> Network::fold_input_map(detail::PhaseConvolution const& conv0, std::vector<float>& offset) const
+{
+    // Apply the first convolution (no bias) to every column of the dense
+    // weight and to the dense bias: rows 0..K-1 give the map, row K f(0).
+    auto const& m = model_;
+    auto const& block = m.blocks.front();
+    int const k = m.latent_size;
+    std::size_t const units = m.dense_bias.size();
+    int const batch = k + 1;
+    std::vector<float> inputs(static_cast<std::size_t>(batch) * units);
+    for (std::size_t u = 0; u < units; ++u)
+    {
+        for (int i = 0; i < k; ++i) inputs[i * units + u] = m.dense_weight[u * k + i];
+        inputs[k * units + u] = m.dense_bias[u];
+    }
+    auto const out = conv0.out_lengths();
+    auto const src_md = memory::desc(conv_dims(batch, block.in_channels, m.reshape), dt::f32, tag::ndhwc);
+    auto const dst_md = memory::desc(conv_dims(batch, block.out_channels, out), dt::f32, tag::ndhwc);
+    memory::dims const weight_dims{block.out_channels, block.in_channels, block.kernel[0], block.kernel[1],
+                                   block.kernel[2]};
+    auto const weight_md = memory::desc(weight_dims, dt::f32, tag::any);
+    memory::dims const strides{1, 1, 1};
+    memory::dims const pad_l{conv0.axis[0].pad_before, conv0.axis[1].pad_before, conv0.axis[2].pad_before};
+    memory::dims const pad_r{conv0.axis[0].pad_after, conv0.axis[1].pad_after, conv0.axis[2].pad_after};
+    dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                                         src_md, weight_md, dst_md, strides, pad_l, pad_r);
+    dnnl::convolution_forward::primitive_desc pd(desc, engine_);
+    std::vector<float> outputs(dst_md.get_size() / sizeof(float));
+    memory src(src_md, engine_, inputs.data());
+    memory plain_weights(memory::desc(weight_dims, dt::f32, tag::oidhw), engine_,
+                         const_cast<float*>(block.weight.data()));
+    memory weights(pd.weights_desc(), engine_);
+    memory dst(dst_md, engine_, outputs.data());
+    dnnl::stream stream(engine_);
+    dnnl::reorder(plain_weights, weights).execute(stream, plain_weights, weights);
+    dnnl::convolution_forward(pd).execute(
+        stream, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}});
+    stream.wait();
+
+    std::size_t const cols = outputs.size() / batch;
+    std::vector<float> map(outputs.begin(), outputs.begin() + static_cast<std::ptrdiff_t>(k * cols));
+    offset.assign(outputs.begin() + static_cast<std::ptrdiff_t>(k * cols), outputs.end());
+    if (!block.bias.empty())
+    {
+        auto const c = static_cast<std::size_t>(block.out_channels);
+        for (std::size_t j = 0; j < cols; ++j) offset[j] += block.bias[j % c];
+    }
+    return map;
+}
+
+std::shared_ptr<Network::Plan> Network::plan_for(int batch) const
+{
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto& slot = plans_[batch];
+    if (slot)
+        return slot;
+
+    auto plan = std::make_shared<Plan>();
+    plan->batch = batch;
+    dt const act = precision_ == Precision::bf16 ? dt::bf16 : dt::f32;
+    std::size_t const act_size = precision_ == Precision::bf16 ? 2 : 4;
+    std::size_t offset = 0;
+    auto const reserve = [&offset](std::size_t bytes)
+    {
+        std::size_t const at = offset;
+        offset += align_up(bytes);
+        return at;
+    };
+    plan->input_offset = reserve(static_cast<std::size_t>(batch) * stages_.front()->in_elements * act_size);
+    std::size_t scratch_bytes = 0;
+
+    for (std::size_t s = 0; s < stages_.size(); ++s)
+    {
+        auto& stage = *stages_[s];
+        Plan::StagePlan sp;
+        dt const dst_type = stage.last ? dt::f32 : act;
+        memory::desc weight_any, weight_plain, bias_md, post_md;
+        dnnl::primitive_attr attr;
+        attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+        dnnl::post_ops ops;
+        if (stage.activation == Activation::relu)
+            ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+        else if (stage.activation == Activation::leaky_relu)
+            ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, static_cast<float>(stage.leaky_slope), 0.0f);
+        int const out_columns = stage.is_matmul ? stage.cols : stage.conv.stacked_channels();
+        if (stage.is_matmul)
+        {
+            sp.src = memory::desc({batch, stage.rows}, act, tag::ab);
+            sp.dst = memory::desc({batch, stage.cols}, dst_type, tag::ab);
+            weight_any = memory::desc({stage.rows, stage.cols}, act, tag::any);
+            weight_plain = memory::desc({stage.rows, stage.cols}, dt::f32, tag::ab);
+            bias_md = memory::desc({1, stage.cols}, dt::f32, tag::ab);
+            post_md = memory::desc({1, stage.cols}, dt::f32, tag::ab);
+        }
+        else
+        {
+            auto const& conv = stage.conv;
+            auto const taps = conv.taps();
+            sp.src = memory::desc(conv_dims(batch, conv.in_channels, stage.in_length), act, tag::ndhwc);
+            sp.dst = memory::desc(conv_dims(batch, out_columns, conv.positions()), dst_type, tag::ndhwc);
+            memory::dims const wdims{out_columns, conv.in_channels, taps[0], taps[1], taps[2]};
+            weight_any = memory::desc(wdims, act, tag::any);
+            weight_plain = memory::desc(wdims, dt::f32, tag::oidhw);
+            bias_md = memory::desc({out_columns}, dt::f32, tag::a);
+            post_md = memory::desc({1, out_columns, 1, 1, 1}, dt::f32, tag::ndhwc);
+        }
+        if (!stage.scale.empty())
+        {
+            ops.append_binary(dnnl::algorithm::binary_mul, post_md);
+            sp.post_op_indices.push_back(ops.len() - 1);
+            sp.post_op_inputs.emplace_back(post_md, engine_, stage.scale.data());
+            ops.append_binary(dnnl::algorithm::binary_add, post_md);
+            sp.post_op_indices.push_back(ops.len() - 1);
+            sp.post_op_inputs.emplace_back(post_md, engine_, stage.shift.data());
+        }
+        if (stage.last)
+        {
+            if (stage.output_power == 1.0f)
+                ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear, stage.output_scale, 0.0f);
+            else
+                ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_pow, stage.output_scale, stage.output_power);
+        }
+        attr.set_post_ops(ops);
+        bool const has_bias = !stage.bias.empty();
+        memory::desc weights_md;
+        if (stage.is_matmul)
+        {
+            auto const desc = has_bias ? dnnl::matmul::desc(sp.src, weight_any, bias_md, sp.dst)
+                                       : dnnl::matmul::desc(sp.src, weight_any, sp.dst);
+            dnnl::matmul::primitive_desc pd(desc, attr, engine_);
+            sp.primitive = dnnl::matmul(pd);
+            sp.scratchpad = pd.scratchpad_desc();
+            weights_md = pd.weights_desc();
+        }
+        else
+        {
+            auto const& conv = stage.conv;
+            memory::dims const strides{1, 1, 1};
+            memory::dims const pad_l{conv.axis[0].pad_before, conv.axis[1].pad_before, conv.axis[2].pad_before};
+            memory::dims const pad_r{conv.axis[0].pad_after, conv.axis[1].pad_after, conv.axis[2].pad_after};
+            auto const desc =
+                has_bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
+                                                           dnnl::algorithm::convolution_direct, sp.src, weight_any,
+                                                           bias_md, sp.dst, strides, pad_l, pad_r)
+                         : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
+                                                           dnnl::algorithm::convolution_direct, sp.src, weight_any,
+                                                           sp.dst, strides, pad_l, pad_r);
+            dnnl::convolution_forward::primitive_desc pd(desc, attr, engine_);
+            sp.primitive = dnnl::convolution_forward(pd);
+            sp.scratchpad = pd.scratchpad_desc();
+            weights_md = pd.weights_desc();
+        }
+        // Weights in the primitive's preferred layout, reordered once.
+        auto cached = std::find_if(stage.weight_cache.begin(), stage.weight_cache.end(),
+                                   [&](auto const& entry) { return entry.first == weights_md; });
+        if (cached == stage.weight_cache.end())
+        {
+            memory plain(weight_plain, engine_, stage.weight.data());
+            memory reordered(weights_md, engine_);
+            dnnl::stream stream(engine_);
+            dnnl::reorder(plain, reordered).execute(stream, plain, reordered);
+            stream.wait();
+            stage.weight_cache.emplace_back(weights_md, reordered);
+            cached = std::prev(stage.weight_cache.end());
+        }
+        sp.weights = cached->second;
+        if (has_bias)
+            sp.bias = memory(bias_md, engine_, stage.bias.data());
+
+        scratch_bytes = std::max(scratch_bytes, sp.scratchpad.get_size());
+        if (stage.last && !stage.shuffles())
+        {
+            sp.dst_offset = sp.out_offset = SIZE_MAX;  // the caller's buffer
+        }
+        else
+        {
+            sp.dst_offset = reserve(sp.dst.get_size());
+            sp.out_offset = stage.shuffles()
+                                ? (stage.last ? SIZE_MAX
+                                              : reserve(static_cast<std::size_t>(batch) * stage.out_elements * act_size))
+                                : sp.dst_offset;
+        }
+        plan->stages.push_back(std::move(sp));
+    }
+    plan->scratchpad_offset = reserve(scratch_bytes);
+    plan->workspace_bytes = offset;
+    slot = plan;
+    return plan;
+}
+
+void Network::run_batch(Plan& plan, int batch, float const* dense_input, float* cells_gev) const
+{
+    // A workspace from the plan's pool, returned when done.
+    std::unique_ptr<std::vector<unsigned char>> workspace;
+    {
+        std::lock_guard<std::mutex> lock(plan.pool_mutex);
+        if (!plan.pool.empty())
+        {
+            workspace = std::move(plan.pool.back());
+            plan.pool.pop_back();
+        }
+    }
+    if (!workspace)
+        workspace = std::make_unique<std::vector<unsigned char>>(plan.workspace_bytes + 64);
+    auto* base = reinterpret_cast<unsigned char*>(
+        (reinterpret_cast<std::uintptr_t>(workspace->data()) + 63) / 64 * 64);
+    auto const at = [&](std::size_t offset) -> void*
+    { return offset == SIZE_MAX ? static_cast<void*>(cells_gev) : base + offset; };
+
+    std::size_t const input_count = static_cast<std::size_t>(batch) * stages_.front()->in_elements;
+    void* input = at(plan.input_offset);
+    if (precision_ == Precision::bf16)
+    {
+        auto* out = static_cast<std::uint16_t*>(input);
+        for (std::size_t i = 0; i < input_count; ++i) out[i] = to_bf16(dense_input[i]);
+    }
+    else
+    {
+        std::memcpy(input, dense_input, input_count * sizeof(float));
+    }
+
+    dnnl::stream stream(engine_);
+    void* src = input;
+    for (std::size_t s = 0; s < stages_.size(); ++s)
+    {
+        auto const& stage = *stages_[s];
+        auto const& sp = plan.stages[s];
+        memory src_mem(sp.src, engine_, src);
+        memory dst_mem(sp.dst, engine_, at(sp.dst_offset));
+        memory scratch(sp.scratchpad, engine_, at(plan.scratchpad_offset));
+        std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src_mem},
+                                             {DNNL_ARG_WEIGHTS, sp.weights},
+                                             {DNNL_ARG_DST, dst_mem},
+                                             {DNNL_ARG_SCRATCHPAD, scratch}};
+        if (!stage.bias.empty())
+            args.emplace(DNNL_ARG_BIAS, sp.bias);
+        for (std::size_t p = 0; p < sp.post_op_inputs.size(); ++p)
+            args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(sp.post_op_indices[p]) | DNNL_ARG_SRC_1,
+                         sp.post_op_inputs[p]);
+        sp.primitive.execute(stream, args);
+        stream.wait();
+        if (stage.shuffles())
+        {
+            std::size_t const element = stage.last ? sizeof(float) : (precision_ == Precision::bf16 ? 2 : 4);
+            detail::shuffle_phases(stage.conv, static_cast<std::size_t>(batch), at(sp.dst_offset),
+                                   at(sp.out_offset), element);
+        }
+        src = at(sp.out_offset);
+    }
+
+    std::lock_guard<std::mutex> lock(plan.pool_mutex);
+    plan.pool.push_back(std::move(workspace));
+}
+
+void Network::run(std::size_t n, float const* dense_input, float* cells_gev) const
+{
+    ThreadCount threads(threads_);
+    std::size_t const in_elements = stages_.front()->in_elements;
+    std::size_t const cells = model_.cells_per_event();
+    for (std::size_t first = 0; first < n; first += kMicroBatch)
+    {
+        int const batch = static_cast<int>(std::min<std::size_t>(kMicroBatch, n - first));
+        auto plan = plan_for(batch);
+        run_batch(*plan, batch, dense_input + first * in_elements, cells_gev + first * cells);
+    }
+}
+}  // namespace calo::inference

@@ -1,0 +1,130 @@
+#include "PhaseRewrite.hh"
+
+#include <cstring>
+
+namespace calo::inference::detail
+{
+namespace
+{
+//! Floor division for a positive divisor.
+int floor_div(int a, int b)
+{
+    return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+}  // namespace
+
+int PhaseAxis::position(int o) const
+{
+    return floor_div(o - pad_lo, upsample) - q_min;
+}
+
+int PhaseAxis::phase(int o) const
+{
+    return (o - pad_lo) - upsample * floor_div(o - pad_lo, upsample);
+}
+
+PhaseAxis make_phase_axis(int upsample, int pad_before, int pad_after, int kernel, int in_length)
+{
+    PhaseAxis a;
+    a.upsample = upsample;
+    a.in_length = in_length;
+    a.pad_lo = pad_before;
+    a.out_length = upsample * in_length + pad_before + pad_after - kernel + 1;
+    a.taps = (upsample - 1 + kernel - 1) / upsample + 1;
+    a.q_min = floor_div(-pad_before, upsample);
+    int const q_max = floor_div(a.out_length - 1 - pad_before, upsample);
+    a.positions = q_max - a.q_min + 1;
+    a.pad_before = -a.q_min;
+    // The convolution covers positions q_min .. q_max with taps 0 .. M-1.
+    int const needed_after = q_max + a.taps - in_length;
+    a.pad_after = needed_after > 0 ? needed_after : 0;
+    return a;
+}
+
+PhaseConvolution rewrite_block(ConvBlock const& block, Int3 in_length)
+{
+    PhaseConvolution conv;
+    for (int d = 0; d < 3; ++d)
+    {
+        conv.axis[d] = make_phase_axis(block.upsample[d], block.pad_before[d], block.pad_after[d], block.kernel[d],
+                                       in_length[d]);
+        conv.phases *= block.upsample[d];
+    }
+    conv.in_channels = block.in_channels;
+    conv.out_channels = block.out_channels;
+    auto const [kx, ky, kz] = block.kernel;
+    auto const [sx, sy, sz] = block.upsample;
+    auto const [mx, my, mz] = conv.taps();
+    auto const cin = static_cast<std::size_t>(block.in_channels);
+    std::size_t const taps_out = static_cast<std::size_t>(mx) * my * mz;
+    std::vector<double> stacked(static_cast<std::size_t>(conv.stacked_channels()) * cin * taps_out, 0.0);
+    for (int c = 0; c < block.out_channels; ++c)
+    {
+        for (std::size_t i = 0; i < cin; ++i)
+        {
+            float const* w = block.weight.data() + (c * cin + i) * static_cast<std::size_t>(kx) * ky * kz;
+            for (int rx = 0; rx < sx; ++rx)
+                for (int ry = 0; ry < sy; ++ry)
+                    for (int rz = 0; rz < sz; ++rz)
+                    {
+                        int const phase = (rx * sy + ry) * sz + rz;
+                        double* out = stacked.data() + ((phase * block.out_channels + c) * cin + i) * taps_out;
+                        // W_r[m] = sum of w[t] over t with floor((r + t) / s) = m, per axis.
+                        for (int tx = 0; tx < kx; ++tx)
+                            for (int ty = 0; ty < ky; ++ty)
+                                for (int tz = 0; tz < kz; ++tz)
+                                {
+                                    int const m = (((rx + tx) / sx) * my + (ry + ty) / sy) * mz + (rz + tz) / sz;
+                                    out[m] += w[(tx * ky + ty) * kz + tz];
+                                }
+                    }
+        }
+    }
+    conv.weight.assign(stacked.begin(), stacked.end());
+    return conv;
+}
+
+void shuffle_phases(PhaseConvolution const& conv, std::size_t events, void const* stacked, void* out,
+                    std::size_t element_size)
+{
+    auto const& ax = conv.axis;
+    auto const [qx, qy, qz] = conv.positions();
+    auto const [lx, ly, lz] = conv.out_lengths();
+    std::size_t const channels = static_cast<std::size_t>(conv.out_channels);
+    std::size_t const stacked_channels = static_cast<std::size_t>(conv.stacked_channels());
+    std::size_t const row = channels * element_size;
+    // Per-axis tables: low-resolution position and phase of every output index.
+    std::vector<int> py(ly), ry(ly), pz(lz), rz(lz);
+    for (int o = 0; o < ly; ++o)
+    {
+        py[o] = ax[1].position(o);
+        ry[o] = ax[1].phase(o);
+    }
+    for (int o = 0; o < lz; ++o)
+    {
+        pz[o] = ax[2].position(o);
+        rz[o] = ax[2].phase(o);
+    }
+    int const sy = ax[1].upsample, sz = ax[2].upsample;
+    auto const* src = static_cast<unsigned char const*>(stacked);
+    auto* dst = static_cast<unsigned char*>(out);
+    long long const rows = static_cast<long long>(events) * lx;
+#pragma omp parallel for schedule(static)
+    for (long long r = 0; r < rows; ++r)
+    {
+        std::size_t const event = static_cast<std::size_t>(r / lx);
+        int const ox = static_cast<int>(r % lx);
+        int const px = ax[0].position(ox), rx = ax[0].phase(ox);
+        for (int oy = 0; oy < ly; ++oy)
+        {
+            for (int oz = 0; oz < lz; ++oz)
+            {
+                std::size_t const q = ((event * qx + px) * qy + py[oy]) * qz + pz[oz];
+                int const phase = (rx * sy + ry[oy]) * sz + rz[oz];
+                std::size_t const o = ((event * lx + ox) * ly + oy) * lz + oz;
+                std::memcpy(dst + o * row, src + (q * stacked_channels + phase * channels) * element_size, row);
+            }
+        }
+    }
+}
+}  // namespace calo::inference::detail
