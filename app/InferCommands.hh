@@ -12,4 +12,5 @@ void add_import_keras_command(CLI::App& app);
 void add_generate_command(CLI::App& app);
 void add_discriminate_command(CLI::App& app);
 void add_validate_command(CLI::App& app);
+void add_export_command(CLI::App& app);
 }  // namespace calo::app
