@@ -14,6 +14,25 @@ packages=(
   python3 python3-torch python3-h5py python3-matplotlib python3-numpy chromium
   python3-jinja2 python3-pytest python3-onnx iproute2
 )
+# Node.js for ONNX Runtime (below), unless one is already installed.
+command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
+
+# ONNX Runtime for the ONNX export tests and benchmark (test/onnx/runtime):
+# the npm package onnxruntime-node carries the CPU runtime; --ignore-scripts
+# skips its install script, which only downloads GPU binaries.
+install_onnx_runtime() {
+  local dir
+  dir="$(cd "$(dirname "$0")/.." && pwd)/test/onnx/runtime"
+  local want have
+  want=$(node -p "require('$dir/package.json').dependencies['onnxruntime-node']")
+  have=$(node -p "try { require('$dir/node_modules/onnxruntime-node/package.json').version } catch (e) { '' }")
+  if [ "$want" = "$have" ]; then
+    echo "setup: onnxruntime-node $have is installed"
+    return
+  fi
+  echo "setup: installing onnxruntime-node $want into test/onnx/runtime"
+  (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund)
+}
 
 missing=()
 for p in "${packages[@]}"; do
@@ -24,6 +43,7 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all ${#packages[@]} Debian packages are installed"
+  install_onnx_runtime
   exit 0
 fi
 
@@ -32,3 +52,4 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 echo "setup: installing ${missing[*]}"
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+install_onnx_runtime
