@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "calo3dgan/base/Random.hh"
+#include "calo3dgan/evolve/EnergyRegressor.hh"
 
 namespace calo::evolve
 {

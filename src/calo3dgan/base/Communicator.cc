@@ -85,6 +85,12 @@ Communicator& Communicator::world()
     return instance;
 }
 
+Communicator const& Communicator::local()
+{
+    static Communicator const instance{LocalTag{}};
+    return instance;
+}
+
 Communicator::Communicator()
 {
 #if CALO3DGAN_USE_MPI
@@ -270,6 +276,42 @@ std::vector<std::string> Communicator::allgather(std::string const& text) const
         result[r].assign(all.data() + offsets[r], lengths[r]);
 #endif
     return result;
+}
+
+void Communicator::send_text(std::string const& text, int destination, int tag) const
+{
+#if CALO3DGAN_USE_MPI
+    if (size_ > 1)
+    {
+        check(MPI_Send(text.data(), checked_count(text.size()), MPI_CHAR, destination, tag, MPI_COMM_WORLD),
+              "MPI_Send");
+        return;
+    }
+#endif
+    (void)text, (void)tag;
+    throw InputError("no rank " + std::to_string(destination) + " to send to: this is a single-process run");
+}
+
+std::optional<std::pair<int, std::string>> Communicator::try_receive_text(int tag) const
+{
+#if CALO3DGAN_USE_MPI
+    if (size_ > 1)
+    {
+        int waiting = 0;
+        MPI_Status status;
+        check(MPI_Iprobe(MPI_ANY_SOURCE, tag, MPI_COMM_WORLD, &waiting, &status), "MPI_Iprobe");
+        if (!waiting)
+            return std::nullopt;
+        int length = 0;
+        MPI_Get_count(&status, MPI_CHAR, &length);
+        std::string text(static_cast<std::size_t>(length), '\0');
+        check(MPI_Recv(text.data(), length, MPI_CHAR, status.MPI_SOURCE, tag, MPI_COMM_WORLD, MPI_STATUS_IGNORE),
+              "MPI_Recv");
+        return std::make_pair(status.MPI_SOURCE, std::move(text));
+    }
+#endif
+    (void)tag;
+    return std::nullopt;
 }
 
 void Communicator::abort(std::string const& message, int code) const

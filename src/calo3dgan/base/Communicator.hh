@@ -8,7 +8,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace calo
@@ -37,6 +39,9 @@ class Communicator
     //! The world communicator; initialises MPI on first use if the process
     //! was started by an MPI launcher.
     static Communicator& world();
+    //! This process alone (rank 0 of 1), for work that must not be shared
+    //! with the other ranks (one candidate of a search, trained by one rank).
+    static Communicator const& local();
     //! True if an MPI launcher started this process (environment of mpirun,
     //! mpiexec or srun's PMI/PMIx), whatever the number of ranks.
     static bool launched_by_mpi();
@@ -70,6 +75,12 @@ class Communicator
     bool any(bool flag) const;
     //! Gather one string per rank on every rank.
     std::vector<std::string> allgather(std::string const& text) const;
+    //! Send a text to one rank (MPI_Send; small messages of work queues).
+    //! Main thread only, as every MPI call here (MPI_THREAD_FUNNELED).
+    void send_text(std::string const& text, int destination, int tag) const;
+    //! A message with `tag` from any rank if one is waiting (MPI_Iprobe, then
+    //! MPI_Recv): its source and text; never blocks.
+    std::optional<std::pair<int, std::string>> try_receive_text(int tag) const;
     //! Kill the whole job (MPI_Abort) after printing `message`.
     [[noreturn]] void abort(std::string const& message, int code = 1) const;
     //! True if MPI can read and write device (CUDA) memory directly.
@@ -80,6 +91,10 @@ class Communicator
 
   private:
     Communicator();
+    struct LocalTag
+    {
+    };
+    explicit Communicator(LocalTag) {}
     int rank_ = 0;
     int size_ = 1;
 };

@@ -3,7 +3,6 @@
 #include <cmath>
 
 #include "calo3dgan/base/Error.hh"
-#include "calo3dgan/evolve/RegressionReport.hh"
 
 namespace calo::evolve
 {
@@ -76,27 +75,6 @@ torch::Tensor EnergyRegressor::forward(torch::Tensor const& parameters, torch::T
     return torch::linear(x, dense_weight, dense_bias).squeeze(1) * o.energy_scale_gev;
 }
 
-std::vector<float> EnergyRegressor::estimate(std::vector<float> const& parameters, ProjectedShowers const& data) const
-{
-    torch::NoGradGuard no_grad;
-    constexpr std::size_t kChunk = 1024;
-    auto const p = as_tensor(parameters);
-    std::vector<float> out;
-    out.reserve(data.size());
-    for (std::size_t first = 0; first < data.size(); first += kChunk)
-    {
-        auto const n = std::min(kChunk, data.size() - first);
-        auto const e = forward(p, images_tensor(data, first, n)).contiguous();
-        out.insert(out.end(), e.data_ptr<float>(), e.data_ptr<float>() + n);
-    }
-    return out;
-}
-
-double EnergyRegressor::loss(std::vector<float> const& parameters, ProjectedShowers const& data) const
-{
-    return mean_relative_error(estimate(parameters, data), data.energy_gev);
-}
-
 nlohmann::json EnergyRegressor::describe() const
 {
     auto const& o = options_;
@@ -112,20 +90,4 @@ nlohmann::json EnergyRegressor::describe() const
             {"parameter_space", space_.describe()}};
 }
 
-torch::Tensor mean_relative_error(torch::Tensor const& estimate_gev, torch::Tensor const& truth_gev)
-{
-    return ((estimate_gev - truth_gev).abs() / truth_gev).mean();
-}
-
-torch::Tensor as_tensor(std::vector<float> const& values)
-{
-    return torch::from_blob(const_cast<float*>(values.data()), {static_cast<std::int64_t>(values.size())},
-                            torch::kFloat32);
-}
-
-torch::Tensor images_tensor(ProjectedShowers const& data, std::size_t first, std::size_t count)
-{
-    return torch::from_blob(const_cast<float*>(data.image(first)),
-                            {static_cast<std::int64_t>(count), data.rows, data.cols}, torch::kFloat32);
-}
 }  // namespace calo::evolve

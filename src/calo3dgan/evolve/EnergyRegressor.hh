@@ -11,6 +11,7 @@
 
 #include "calo3dgan/evolve/ParameterSpace.hh"
 #include "calo3dgan/evolve/ProjectedShowers.hh"
+#include "calo3dgan/evolve/Regressor.hh"
 
 namespace calo::evolve
 {
@@ -28,7 +29,7 @@ struct RegressorOptions
     double energy_scale_gev = 100;  //!< output x this = estimate [GeV] (3DGAN's energy unit)
 };
 
-class EnergyRegressor
+class EnergyRegressor final : public Regressor
 {
   public:
     //! For images of rows x cols cells; throws InputError when the kernel
@@ -38,21 +39,13 @@ class EnergyRegressor
     //! The parameter blocks (conv weight, [conv bias], dense weight, [dense
     //! bias]); random parents draw U[-1/sqrt(fan_in), 1/sqrt(fan_in)], the
     //! PyTorch default initialisation.
-    ParameterSpace const& space() const { return space_; }
+    ParameterSpace const& space() const override { return space_; }
     RegressorOptions const& options() const { return options_; }
-    int rows() const { return rows_; }
-    int cols() const { return cols_; }
+    int rows() const override { return rows_; }
+    int cols() const override { return cols_; }
 
-    //! Estimated energies [GeV], shape (n), for images (n, rows, cols) [GeV]
-    //! and parameters (space().size()) float32; differentiable in `parameters`.
-    torch::Tensor forward(torch::Tensor const& parameters, torch::Tensor const& images_gev) const;
-
-    //! Estimates [GeV] for all showers of `data`, in chunks, without autograd.
-    std::vector<float> estimate(std::vector<float> const& parameters, ProjectedShowers const& data) const;
-    //! Mean relative error of the estimates for all showers of `data`.
-    double loss(std::vector<float> const& parameters, ProjectedShowers const& data) const;
-
-    nlohmann::json describe() const;
+    torch::Tensor forward(torch::Tensor const& parameters, torch::Tensor const& images_gev) const override;
+    nlohmann::json describe() const override;
 
   private:
     int rows_;
@@ -63,11 +56,4 @@ class EnergyRegressor
     ParameterSpace space_;
 };
 
-//! Mean relative error mean(|estimate - truth| / truth): the seed's loss and fitness.
-torch::Tensor mean_relative_error(torch::Tensor const& estimate_gev, torch::Tensor const& truth_gev);
-
-//! A float vector seen as a 1-D tensor, without a copy (the vector must outlive it).
-torch::Tensor as_tensor(std::vector<float> const& values);
-//! `count` images of `data` from `first` as an (count, rows, cols) tensor, without a copy.
-torch::Tensor images_tensor(ProjectedShowers const& data, std::size_t first, std::size_t count);
 }  // namespace calo::evolve

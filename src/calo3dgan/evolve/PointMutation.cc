@@ -12,7 +12,7 @@ namespace calo::evolve
 namespace
 {
 //! Standard normal by Box-Muller: portable, unlike std::normal_distribution.
-double standard_normal(Rng& rng)
+double box_muller_normal(Rng& rng)
 {
     double const r = std::sqrt(-2.0 * std::log(rng.uniform_open()));
     return r * std::cos(2.0 * M_PI * rng.uniform());
@@ -62,7 +62,7 @@ void PointMutation::apply(std::vector<float>& parameters, std::uint64_t seed, do
     {
         std::swap(index[i], index[i + uniform_index(rng, index.size() - i)]);
         double const unit = options_.distribution == MutationDistribution::uniform ? 2.0 * rng.uniform() - 1.0
-                                                                                   : standard_normal(rng);
+                                                                                   : box_muller_normal(rng);
         parameters[index[i]] += static_cast<float>(power * unit);
     }
 }

@@ -4,7 +4,7 @@
 
 namespace calo::evolve
 {
-RegressionFitness::RegressionFitness(EnergyRegressor const& regressor, ProjectedShowers const& train,
+RegressionFitness::RegressionFitness(Regressor const& regressor, ProjectedShowers const& train,
                                      MinibatchSchedule const& schedule)
     : regressor_(regressor), train_(train), schedule_(schedule)
 {

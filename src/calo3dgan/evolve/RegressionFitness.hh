@@ -1,7 +1,7 @@
 #pragma once
 // Fitness of a regressor parameter vector: its mean relative error on the
 // generation's minibatch (seed §5.1: 128 events per evaluation).
-#include "calo3dgan/evolve/EnergyRegressor.hh"
+#include "calo3dgan/evolve/Regressor.hh"
 #include "calo3dgan/evolve/FitnessFunction.hh"
 #include "calo3dgan/evolve/MinibatchSchedule.hh"
 #include "calo3dgan/evolve/ProjectedShowers.hh"
@@ -12,7 +12,7 @@ class RegressionFitness final : public FitnessFunction
 {
   public:
     //! Keeps references to its arguments.
-    RegressionFitness(EnergyRegressor const& regressor, ProjectedShowers const& train,
+    RegressionFitness(Regressor const& regressor, ProjectedShowers const& train,
                       MinibatchSchedule const& schedule);
 
     //! Candidates run in parallel, each on one thread: a candidate's loss is
@@ -22,7 +22,7 @@ class RegressionFitness final : public FitnessFunction
                                  std::int64_t generation) const override;
 
   private:
-    EnergyRegressor const& regressor_;
+    Regressor const& regressor_;
     ProjectedShowers const& train_;
     MinibatchSchedule const& schedule_;
 };

@@ -9,7 +9,7 @@
 
 namespace calo::evolve
 {
-RmspropResult train_rmsprop(EnergyRegressor const& regressor, std::vector<float> const& initial,
+RmspropResult train_rmsprop(Regressor const& regressor, std::vector<float> const& initial,
                             ProjectedShowers const& train, ProjectedShowers const& test,
                             MinibatchSchedule const& schedule, RmspropOptions const& options)
 {
@@ -37,7 +37,8 @@ RmspropResult train_rmsprop(EnergyRegressor const& regressor, std::vector<float>
                       static_cast<double>(steps) / per_epoch, train_loss, test_loss);
         return current;
     };
-    record(0);
+    if (options.history)
+        record(0);
     for (std::int64_t step = 0; step < total; ++step)
     {
         throw_if_interrupted();
@@ -50,8 +51,12 @@ RmspropResult train_rmsprop(EnergyRegressor const& regressor, std::vector<float>
         loss.backward();
         optimizer.step();
         result.seconds += std::chrono::duration<double>(Clock::now() - start).count();
-        if ((step + 1) % every == 0 || step + 1 == total)
+        if (options.history && ((step + 1) % every == 0 || step + 1 == total))
             record(step + 1);
+        if (options.after_epoch && (step + 1) % per_epoch == 0)
+            options.after_epoch((step + 1) / per_epoch,
+                                std::vector<float>(parameters.data_ptr<float>(),
+                                                   parameters.data_ptr<float>() + parameters.numel()));
     }
     result.steps = total;
     result.parameters.assign(parameters.data_ptr<float>(), parameters.data_ptr<float>() + parameters.numel());
