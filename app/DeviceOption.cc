@@ -48,7 +48,7 @@ int processes_on_node()
 }
 }  // namespace
 
-void configure_threads(int threads)
+int configure_threads(int threads)
 {
     CALO_VALIDATE_USAGE(threads >= 0, "--threads must be 0 (all cores) or positive");
     // libtorch's OpenMP default may be a single thread: 0 means this process's
@@ -56,5 +56,6 @@ void configure_threads(int threads)
     if (threads == 0)
         threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / processes_on_node());
     torch::set_num_threads(threads);
+    return threads;
 }
 }  // namespace calo::app

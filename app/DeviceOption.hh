@@ -9,6 +9,6 @@ namespace calo::app
 //! "cpu", "cuda" or "cuda:N"; UsageError if CUDA is asked for but absent.
 torch::Device parse_device(std::string const& text);
 //! Set libtorch's intra-op threads (0: the cores of this node divided by the
-//! job's processes on it).
-void configure_threads(int threads);
+//! job's processes on it) and return the count.
+int configure_threads(int threads);
 }  // namespace calo::app

@@ -1,7 +1,10 @@
 // import-keras, generate and discriminate, run as a user would.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 #include "CliHelpers.hh"
 #include "ModelFixture.hh"
@@ -12,27 +15,6 @@ namespace calo::test
 namespace
 {
 namespace fs = std::filesystem;
-
-//! Skip while main.cc does not register the inference commands yet.
-#define SKIP_UNLESS_REGISTERED()                                                         \
-    do                                                                                   \
-    {                                                                                    \
-        if (!commands_registered())                                                      \
-            GTEST_SKIP() << "generate/discriminate/import-keras not registered in main"; \
-    } while (0)
-
-bool commands_registered()
-{
-    // `calo3dgan X --help` prints the main help (exit 0) when X is unknown
-    auto const knows = [](std::string const& command, std::string const& option)
-    {
-        auto const r = run_calo(command + " --help");
-        return r.exit_code == 0 && r.output.find(option) != std::string::npos;
-    };
-    static bool const registered =
-        knows("generate", "--latent") && knows("discriminate", "--input") && knows("import-keras", "--generator");
-    return registered;
-}
 
 //! A checkpoint imported from the reference Keras files of `model`, once per process.
 std::string const& imported_checkpoint(char model, bool with_discriminator = true)
@@ -65,7 +47,6 @@ io::FloatDataset const* find(std::vector<io::FloatDataset> const& datasets, std:
 //---------------------------------------------------------------------------//
 TEST(InferCommands, generate_is_reproducible_and_readable)
 {
-    SKIP_UNLESS_REGISTERED();
     TempDir dir;
     auto const& checkpoint = imported_checkpoint('a');
     auto const base = "-q generate --checkpoint " + checkpoint + " -n 5 --energy 100:200 --seed 7";
@@ -118,7 +99,6 @@ TEST(InferCommands, generate_is_reproducible_and_readable)
 
 TEST(InferCommands, generate_latent_file_gives_the_network_output)
 {
-    SKIP_UNLESS_REGISTERED();
     TempDir dir;
     auto const& fixture = model_fixture('b');
     // z, energy [GeV] and theta [rad] of the fixture's reference events
@@ -130,8 +110,8 @@ TEST(InferCommands, generate_latent_file_gives_the_network_output)
                           "g['theta'] = c[:, 1]\"")
                   .exit_code,
               0);
-    auto const r = run_calo("generate --checkpoint " + imported_checkpoint('b') + " --latent " + (dir / "latent.h5") +
-                            " -o " + (dir / "out.h5"));
+    auto const r = run_calo("generate --checkpoint " + imported_checkpoint('b') + " --precision fp32 --latent " +
+                            (dir / "latent.h5") + " -o " + (dir / "out.h5"));
     ASSERT_EQ(r.exit_code, 0) << r.output;
     auto const datasets = io::read_float_datasets(dir / "out.h5");
     auto const* ecal = find(datasets, "ECAL");
@@ -145,7 +125,6 @@ TEST(InferCommands, generate_latent_file_gives_the_network_output)
 
 TEST(InferCommands, generate_range_checks)
 {
-    SKIP_UNLESS_REGISTERED();
     TempDir dir;
     auto const& checkpoint = imported_checkpoint('a');
     auto const strict =
@@ -166,7 +145,6 @@ TEST(InferCommands, generate_range_checks)
 
 TEST(InferCommands, import_keras_errors)
 {
-    SKIP_UNLESS_REGISTERED();
     TempDir dir;
     auto const& a = model_fixture('a');
     auto const& b = model_fixture('b');
@@ -197,7 +175,6 @@ TEST(InferCommands, import_keras_errors)
 
 TEST(InferCommands, discriminate_scores_every_event)
 {
-    SKIP_UNLESS_REGISTERED();
     TempDir dir;
     ASSERT_EQ(
         run_calo("-q simulate -o " + (dir / "b") + " --events 3 --format b --energy 100:200 --theta 60:120").exit_code,
@@ -226,5 +203,142 @@ TEST(InferCommands, discriminate_scores_every_event)
                                    (dir / "b") + " -o " + (dir / "x.h5")),
                           1, "no discriminator");
     EXPECT_FALSE(fs::exists(dir / "x.h5"));
+}
+
+//---------------------------------------------------------------------------//
+// The inference engine behind `generate`, the model file and MPI splitting.
+namespace
+{
+//! The ECAL values of a dataset file.
+std::vector<float> ecal_of(std::string const& path)
+{
+    auto const datasets = io::read_float_datasets(path);
+    auto const* ecal = find(datasets, "ECAL");
+    EXPECT_TRUE(ecal) << path;
+    return ecal ? ecal->values : std::vector<float>{};
+}
+
+double relative_l2(std::vector<float> const& a, std::vector<float> const& b)
+{
+    EXPECT_EQ(a.size(), b.size());
+    double diff = 0, norm = 0;
+    for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i)
+    {
+        diff += (static_cast<double>(a[i]) - b[i]) * (static_cast<double>(a[i]) - b[i]);
+        norm += static_cast<double>(b[i]) * b[i];
+    }
+    return std::sqrt(diff / norm);
+}
+
+std::string mpirun()
+{
+    char const* path = std::getenv("CALO3DGAN_MPIEXEC");
+    return (path && *path ? std::string(path) : std::string("mpirun")) + " --oversubscribe --allow-run-as-root";
+}
+}  // namespace
+
+// fp32 engine against the libtorch path on the same seeded inputs: equal to
+// float reassociation (required 1e-5 relative L2), for both model families.
+TEST(InferCommands, generate_engine_matches_the_libtorch_generator)
+{
+    TempDir dir;
+    for (char model : {'a', 'b'})
+    {
+        SCOPED_TRACE(model);
+        auto const base = std::string("-q generate --checkpoint ") + imported_checkpoint(model) + " -n 6 --seed 3";
+        auto const engine = run_calo(base + " --precision fp32 -o " + (dir / "engine.h5"));
+        ASSERT_EQ(engine.exit_code, 0) << engine.output;
+        auto const torch_run = run_calo(base + " --engine torch -o " + (dir / "torch.h5"));
+        ASSERT_EQ(torch_run.exit_code, 0) << torch_run.output;
+        auto const a = io::read_float_datasets(dir / "engine.h5");
+        auto const b = io::read_float_datasets(dir / "torch.h5");
+        EXPECT_EQ(find(a, "energy")->values, find(b, "energy")->values);
+        EXPECT_LT(relative_l2(find(a, "ECAL")->values, find(b, "ECAL")->values), 1e-5);
+        fs::remove(dir / "engine.h5");
+        fs::remove(dir / "torch.h5");
+    }
+}
+
+TEST(InferCommands, exported_model_file_generates_the_same_showers)
+{
+    TempDir dir;
+    auto const& checkpoint = imported_checkpoint('a');
+    auto const exported = run_calo("-q export --checkpoint " + checkpoint + " -o " + (dir / "generator.h5"));
+    ASSERT_EQ(exported.exit_code, 0) << exported.output;
+    auto const args = " -n 4 --energy 50:300 --seed 11 --precision fp32";
+    ASSERT_EQ(run_calo("-q generate --checkpoint " + checkpoint + args + " -o " + (dir / "from_ckpt.h5")).exit_code, 0);
+    auto const r = run_calo("-q generate --checkpoint " + (dir / "generator.h5") + args + " -o " + (dir / "from_model.h5"));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_EQ(ecal_of(dir / "from_ckpt.h5"), ecal_of(dir / "from_model.h5"));
+
+    // Bad input: existing output, discriminator asked of the engine format,
+    // a model file for the torch engine, damaged model files.
+    expect_one_line_error(run_calo("export --checkpoint " + checkpoint + " -o " + (dir / "generator.h5")), 1,
+                          "--overwrite");
+    expect_one_line_error(
+        run_calo("export --checkpoint " + checkpoint + " --discriminator -o " + (dir / "d.h5")), 2, "--discriminator");
+    EXPECT_FALSE(fs::exists(dir / "d.h5"));
+    expect_one_line_error(run_calo("generate --checkpoint " + (dir / "generator.h5") + " -n 1 --engine torch -o " +
+                                   (dir / "x.h5")),
+                          2, "inference engine");
+    auto const bytes = read_bytes(dir / "generator.h5");
+    {
+        std::ofstream truncated(dir / "truncated.h5", std::ios::binary);
+        truncated.write(bytes.data(), static_cast<std::streamsize>(bytes.size() / 2));
+    }
+    auto const t = run_calo("generate --checkpoint " + (dir / "truncated.h5") + " -n 1 -o " + (dir / "x.h5"));
+    EXPECT_NE(t.exit_code, 0);
+    EXPECT_EQ(t.output.find("Segmentation"), std::string::npos) << t.output;
+    EXPECT_FALSE(fs::exists(dir / "x.h5"));
+    // A model file whose weights have the wrong shape (rewritten with h5py, independently).
+    fs::copy_file(dir / "generator.h5", dir / "reshaped.h5");
+    ASSERT_EQ(run_command(python() + " -c \"import h5py, numpy as np; f = h5py.File('" + (dir / "reshaped.h5") +
+                          "', 'a'); del f['blocks/1/weight']; f['blocks/1/weight'] = np.zeros((6, 64, 6, 5, 7), "
+                          "'f4')\"")
+                  .exit_code,
+              0);
+    expect_one_line_error(run_calo("generate --checkpoint " + (dir / "reshaped.h5") + " -n 1 -o " + (dir / "x.h5")), 1,
+                          "blocks/1/weight");
+    // A file of another format: the checkpoint given as -o of a training is no model file.
+    expect_one_line_error(run_calo("generate --checkpoint " + (dir / "from_ckpt.h5") + " -n 1 -o " + (dir / "x.h5")),
+                          1, "");
+    EXPECT_FALSE(fs::exists(dir / "x.h5"));
+}
+
+// A CPU without native bf16 (oneDNN told to stop at AVX-512 core): auto gives
+// fp32, and asking for bf16 is one clear error.
+TEST(InferCommands, bf16_is_refused_where_the_cpu_lacks_it)
+{
+    TempDir dir;
+    auto const& checkpoint = imported_checkpoint('a');
+    auto const no_bf16 = "DNNL_MAX_CPU_ISA=AVX512_CORE ";
+    auto const r = run_command(std::string(no_bf16) + calo_binary() + " generate --checkpoint " + checkpoint +
+                               " -n 2 --precision bf16 -o " + (dir / "x.h5"));
+    expect_one_line_error(r, 1, "bf16");
+    EXPECT_FALSE(fs::exists(dir / "x.h5"));
+    auto const ok = run_command(std::string(no_bf16) + calo_binary() + " generate --checkpoint " + checkpoint +
+                                " -n 2 -o " + (dir / "auto.h5"));
+    ASSERT_EQ(ok.exit_code, 0) << ok.output;
+    EXPECT_NE(ok.output.find("fp32"), std::string::npos) << ok.output;
+}
+
+// mpirun splits the events by index; the files together are the single-process output.
+TEST(InferCommands, generate_under_mpirun_splits_events_by_index)
+{
+    TempDir dir;
+    auto const& checkpoint = imported_checkpoint('a');
+    auto const args = " generate --checkpoint " + checkpoint + " -n 7 --energy 20:400 --seed 5 --precision fp32";
+    ASSERT_EQ(run_calo("-q" + args + " -o " + (dir / "single.h5")).exit_code, 0);
+    auto const r = run_command("OMP_NUM_THREADS=1 timeout -k 10 300 " + mpirun() + " -np 2 " + calo_binary() + " -q" +
+                               args + " -o " + (dir / "parts"));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    auto const first = ecal_of(dir / "parts/showers-0000.h5");
+    auto const second = ecal_of(dir / "parts/showers-0001.h5");
+    std::size_t const cells = 25 * 25 * 25;
+    EXPECT_EQ(first.size(), 3 * cells);
+    EXPECT_EQ(second.size(), 4 * cells);
+    auto joined = first;
+    joined.insert(joined.end(), second.begin(), second.end());
+    EXPECT_EQ(joined, ecal_of(dir / "single.h5"));
 }
 }  // namespace calo::test

@@ -8,6 +8,8 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include <hdf5.h>
+
 #include "TestSupport.hh"
 #include "calo3dgan/base/Error.hh"
 #include "calo3dgan/geo/MeasuredAngle.hh"
@@ -252,5 +254,75 @@ TEST(DatasetWriter, EmptyFileIsValid)
     EXPECT_EQ(describe_with_h5py(path)["ECAL"]["shape"], nlohmann::json({0, 25, 25, 25}));
     EXPECT_NE(error_of([&] { writer.append(make_batch(Layout::fixed_angle, 1)); }).find("committed"),
               std::string::npos);
+}
+}  // namespace calo::io
+
+namespace calo::io
+{
+namespace
+{
+//! Every stored (compressed) chunk of `name`, and the dataset's values.
+std::pair<std::vector<std::string>, std::vector<float>> stored_chunks(std::string const& path, char const* name)
+{
+    hid_t const file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t const set = H5Dopen2(file, name, H5P_DEFAULT);
+    hid_t const space = H5Dget_space(set);
+    int const rank = H5Sget_simple_extent_ndims(space);
+    std::vector<hsize_t> dims(rank);
+    H5Sget_simple_extent_dims(space, dims.data(), nullptr);
+    std::vector<std::string> chunks;
+    std::vector<hsize_t> offset(rank, 0);
+    for (hsize_t i = 0; i < dims[0]; ++i)
+    {
+        offset[0] = i;
+        hsize_t size = 0;
+        H5Dget_chunk_storage_size(set, offset.data(), &size);
+        std::string chunk(size, '\0');
+        std::uint32_t mask = 0;
+        H5Dread_chunk(set, H5P_DEFAULT, offset.data(), &mask, chunk.data());
+        chunks.push_back(std::to_string(mask) + ":" + chunk);
+    }
+    hsize_t total = 1;
+    for (auto d : dims) total *= d;
+    std::vector<float> values(total);
+    H5Dread(set, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data());
+    H5Sclose(space);
+    H5Dclose(set);
+    H5Fclose(file);
+    return {chunks, values};
+}
+}  // namespace
+
+// Parallel compression with direct chunk writes is a speed option only: every
+// image chunk must hold the bytes HDF5's own shuffle + gzip filters store.
+TEST(DatasetWriter, ParallelCompressionStoresTheSameChunks)
+{
+    test::TempDir dir;
+    auto write = [&](std::string const& name, int threads, Layout layout)
+    {
+        DatasetWriter writer(dir / name, layout, default_shape(layout), R"({"x": 1})", false);
+        writer.set_compression_threads(threads);
+        auto batch = make_batch(layout, 5);
+        // Dense, noisy content so that compression has work to do.
+        for (std::size_t i = 0; i < batch.cells.size(); ++i)
+            batch.cells[i] += static_cast<float>((i * 2654435761u) % 1000) * 1e-3f;
+        writer.append(batch);
+        writer.append(make_batch(layout, 3, 2.0f));
+        writer.commit();
+    };
+    for (auto layout : {Layout::fixed_angle, Layout::variable_angle})
+    {
+        write("serial.h5", 1, layout);
+        write("parallel.h5", 2, layout);
+        auto const serial = stored_chunks(dir / "serial.h5", "ECAL");
+        auto const parallel = stored_chunks(dir / "parallel.h5", "ECAL");
+        ASSERT_EQ(serial.first.size(), 8u);
+        EXPECT_TRUE(serial.first == parallel.first) << "stored chunks differ for layout " << to_string(layout);
+        EXPECT_EQ(serial.second, parallel.second);
+        EXPECT_EQ(stored_chunks(dir / "serial.h5", "energy").second,
+                  stored_chunks(dir / "parallel.h5", "energy").second);
+        fs::remove(dir / "serial.h5");
+        fs::remove(dir / "parallel.h5");
+    }
 }
 }  // namespace calo::io

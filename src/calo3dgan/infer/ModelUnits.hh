@@ -1,5 +1,7 @@
 #pragma once
 // How a model's network units relate to the dataset files (torch-free).
+#include <string>
+
 #include "calo3dgan/io/DatasetLayout.hh"
 #include "calo3dgan/io/Preprocessing.hh"
 #include "calo3dgan/nn/ArchitectureConfig.hh"
@@ -20,4 +22,21 @@ io::Layout layout_for(nn::ArchitectureConfig const& config);
  * so postprocess_in_place with them turns generator output back into file units.
  */
 io::PreprocessOptions preprocess_options(nn::ArchitectureConfig const& config);
+
+//! The range a model was trained on: energies [GeV] and (variable-angle models) polar angles [rad].
+struct TrainedRange
+{
+    std::string model;  //!< model name, for messages
+    double energy_min_gev = 0, energy_max_gev = 0;
+    double angle_min_rad = 0, angle_max_rad = 0;
+    bool has_angle = false;
+};
+
+/*!
+ * Empty if energies in [energy_lo, energy_hi] GeV and (with an angle) angles
+ * in [theta_lo, theta_hi] rad lie inside `range`; otherwise one line saying
+ * what lies outside. Float32 inputs may sit an ulp outside a double range.
+ */
+std::string range_warning(TrainedRange const& range, double energy_lo_gev, double energy_hi_gev, double theta_lo_rad,
+                          double theta_hi_rad);
 }  // namespace calo::infer

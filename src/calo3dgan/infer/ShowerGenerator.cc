@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <sstream>
+#include <tuple>
 
 #include "calo3dgan/base/Error.hh"
 #include "calo3dgan/infer/ModelUnits.hh"
@@ -14,21 +14,6 @@ namespace calo::infer
 namespace
 {
 constexpr double kPi = 3.14159265358979323846;
-
-//! Values read back from float32 may sit an ulp outside a range given in double.
-bool inside(double lo, double hi, double range_lo, double range_hi)
-{
-    double const tolerance = 1e-6 * std::max(std::abs(range_lo), std::abs(range_hi));
-    return lo >= range_lo - tolerance && hi <= range_hi + tolerance;
-}
-
-std::string format_number(double value)
-{
-    std::ostringstream os;
-    os.precision(4);
-    os << value;
-    return os.str();
-}
 }  // namespace
 
 ShowerGenerator::ShowerGenerator(nn::Generator generator, ShowerGeneratorOptions options)
@@ -148,25 +133,11 @@ std::pair<double, double> ShowerGenerator::trained_angle_range_rad() const
 std::string ShowerGenerator::range_warning(double energy_lo_gev, double energy_hi_gev, double theta_lo_rad,
                                            double theta_hi_rad) const
 {
-    std::string message;
-    auto const [e_lo, e_hi] = trained_energy_range_gev();
-    if (!inside(energy_lo_gev, energy_hi_gev, e_lo, e_hi))
-    {
-        message = "energies " + format_number(energy_lo_gev) + " .. " + format_number(energy_hi_gev) +
-                  " GeV reach outside the range model " + config().name + " was trained on (" + format_number(e_lo) +
-                  " .. " + format_number(e_hi) + " GeV)";
-    }
-    if (config().family == nn::ModelFamily::b)
-    {
-        auto const [a_lo, a_hi] = trained_angle_range_rad();
-        if (!inside(theta_lo_rad, theta_hi_rad, a_lo, a_hi))
-        {
-            double const deg = 180.0 / kPi;
-            message += std::string(message.empty() ? "" : "; ") + "angles " + format_number(theta_lo_rad * deg) +
-                       " .. " + format_number(theta_hi_rad * deg) + " deg reach outside the trained range (" +
-                       format_number(a_lo * deg) + " .. " + format_number(a_hi * deg) + " deg)";
-        }
-    }
-    return message;
+    TrainedRange range;
+    range.model = config().name;
+    std::tie(range.energy_min_gev, range.energy_max_gev) = trained_energy_range_gev();
+    std::tie(range.angle_min_rad, range.angle_max_rad) = trained_angle_range_rad();
+    range.has_angle = config().family == nn::ModelFamily::b;
+    return infer::range_warning(range, energy_lo_gev, energy_hi_gev, theta_lo_rad, theta_hi_rad);
 }
 }  // namespace calo::infer

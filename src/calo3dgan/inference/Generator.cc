@@ -122,15 +122,20 @@ double Generator::multiply_adds_per_shower() const
     return network_->multiply_adds_per_event();
 }
 
-void Generator::draw_latent(std::size_t n, std::uint64_t seed, std::uint64_t first_event, float* latent) const
+void draw_latent(std::size_t noise_size, std::size_t n, std::uint64_t seed, std::uint64_t first_event, float* latent)
 {
-    require(latent != nullptr, "draw_latent: latent is a null pointer — pass n * noise_size() floats");
-    std::size_t const size = noise_size();
+    require(latent != nullptr, "draw_latent: latent is a null pointer — pass n * noise_size floats");
     for (std::size_t i = 0; i < n; ++i)
     {
         Rng rng(derive_seed(seed, first_event + i));
-        for (std::size_t k = 0; k < size; ++k) latent[i * size + k] = static_cast<float>(standard_normal(rng));
+        for (std::size_t k = 0; k < noise_size; ++k)
+            latent[i * noise_size + k] = static_cast<float>(standard_normal(rng));
     }
+}
+
+void Generator::draw_latent(std::size_t n, std::uint64_t seed, std::uint64_t first_event, float* latent) const
+{
+    inference::draw_latent(noise_size(), n, seed, first_event, latent);
 }
 
 void Generator::generate(std::size_t n, float const* energy_gev, float const* theta_rad, std::uint64_t seed,

@@ -30,6 +30,14 @@ Precision parse_precision(std::string const& text);
 //! Whether this CPU runs bf16 convolutions natively (AVX512-BF16 or AMX).
 bool cpu_has_native_bf16();
 
+/*!
+ * The latent vectors of events [first_event, first_event + n): `noise_size`
+ * standard normals each, the first values of the random stream of (seed,
+ * event index). Generator::generate uses them, so any program that draws its
+ * own conditions can reproduce a seeded generation event by event.
+ */
+void draw_latent(std::size_t noise_size, std::size_t n, std::uint64_t seed, std::uint64_t first_event, float* latent);
+
 struct GeneratorOptions
 {
     Precision precision = Precision::automatic;

@@ -1,6 +1,7 @@
 #include "calo3dgan/io/DatasetWriter.hh"
 
 #include <H5Cpp.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cmath>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "calo3dgan/base/Error.hh"
+#include "calo3dgan/base/ParallelFor.hh"
 #include "calo3dgan/geo/MeasuredAngle.hh"
 #include "calo3dgan/io/detail/Hdf5Support.hh"
 
@@ -65,6 +67,49 @@ void append_rows(H5::DataSet& dataset, hsize_t first, hsize_t count, float const
     file_space.selectHyperslab(H5S_SELECT_SET, block.data(), start.data());
     H5::DataSpace mem_space(rank, block.data());
     dataset.write(data, H5::PredType::NATIVE_FLOAT, mem_space, file_space);
+}
+
+/*!
+ * Append `count` images as one chunk each, compressed here on `threads`
+ * threads with the dataset's own filter pipeline (HDF5 shuffle for 4-byte
+ * values, then zlib's compress2 at kGzipLevel, as the deflate filter does),
+ * and written with H5Dwrite_chunk.
+ */
+void append_images_compressed(H5::DataSet& dataset, hsize_t first, hsize_t count, float const* data,
+                              std::size_t values_per_image, int threads)
+{
+    H5::DataSpace old_space = dataset.getSpace();
+    int const rank = old_space.getSimpleExtentNdims();
+    std::vector<hsize_t> dims(rank);
+    old_space.getSimpleExtentDims(dims.data());
+    dims[0] = first + count;
+    dataset.extend(dims.data());
+    std::size_t const bytes = values_per_image * sizeof(float);
+    std::vector<std::vector<unsigned char>> chunks(count);
+    parallel_for(0, static_cast<std::int64_t>(count), threads,
+                 [&](std::int64_t i)
+                 {
+                     auto const* source = reinterpret_cast<unsigned char const*>(data + i * values_per_image);
+                     std::vector<unsigned char> shuffled(bytes);
+                     for (std::size_t v = 0; v < values_per_image; ++v)
+                         for (std::size_t b = 0; b < sizeof(float); ++b)
+                             shuffled[b * values_per_image + v] = source[v * sizeof(float) + b];
+                     auto& chunk = chunks[i];
+                     uLongf size = compressBound(static_cast<uLong>(bytes));
+                     chunk.resize(size);
+                     int const status = compress2(chunk.data(), &size, shuffled.data(), static_cast<uLong>(bytes),
+                                                  kGzipLevel);
+                     if (status != Z_OK)
+                         throw InputError("zlib could not compress an image (status " + std::to_string(status) + ")");
+                     chunk.resize(size);
+                 });
+    std::vector<hsize_t> offset(rank, 0);
+    for (hsize_t i = 0; i < count; ++i)
+    {
+        offset[0] = first + i;
+        if (H5Dwrite_chunk(dataset.getId(), H5P_DEFAULT, 0, offset.data(), chunks[i].size(), chunks[i].data()) < 0)
+            throw H5::DataSetIException("H5Dwrite_chunk", "direct chunk write failed");
+    }
 }
 
 void check_values(std::vector<float> const& values, std::size_t n, char const* name, std::string const& path,
@@ -196,7 +241,11 @@ void DatasetWriter::append(EventBatch const& batch)
     {
         auto const first = static_cast<hsize_t>(events_);
         auto const count = static_cast<hsize_t>(n);
-        append_rows(handles_->ecal, first, count, batch.cells.data());
+        if (compression_threads_ == 1)
+            append_rows(handles_->ecal, first, count, batch.cells.data());
+        else
+            append_images_compressed(handles_->ecal, first, count, batch.cells.data(), shape_.size(),
+                                     compression_threads_);
         append_rows(handles_->energy, first, count, batch.energy_gev.data());
         if (layout_ == Layout::fixed_angle)
         {

@@ -41,6 +41,12 @@ class DatasetWriter
     //! `target[:,0]` and ignores the angles (the fixed-angle layout has none).
     void append(EventBatch const& batch);
 
+    /*!
+     * Compress image chunks on `threads` threads (0: all cores) and write them
+     * with HDF5's direct chunk write. The file is the same as with HDF5's own
+     * (single-threaded) shuffle + gzip filters, which 1 (the default) uses.
+     */
+    void set_compression_threads(int threads) { compression_threads_ = threads; }
     //! Flush, close and rename the file into place. Nothing may be appended after.
     void commit();
 
@@ -54,6 +60,7 @@ class DatasetWriter
     Layout layout_;
     geo::ImageShape shape_;
     std::size_t events_ = 0;
+    int compression_threads_ = 1;
     std::unique_ptr<Handles> handles_;
 };
 }  // namespace calo::io
