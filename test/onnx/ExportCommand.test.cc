@@ -124,6 +124,18 @@ void write_latent_file(std::string const& path, Latent const& latent)
     io::write_float_datasets(path, datasets, "{}", false);
 }
 
+/*!
+ * `generate` options that select calo3dgan's libtorch generator, the fp32
+ * reference the exported graph reproduces: " --engine torch" once generate
+ * has a faster default engine (which may compute in bf16), else nothing.
+ */
+std::string const& libtorch_generate_flags()
+{
+    static std::string const flags =
+        run_calo("generate --help").output.find("--engine") != std::string::npos ? " --engine torch" : "";
+    return flags;
+}
+
 void expect_ok(CommandResult const& r)
 {
     EXPECT_EQ(r.exit_code, 0) << r.output;
@@ -147,8 +159,8 @@ void check_against_cli(nn::ArchitectureConfig const& config, std::size_t events)
     std::vector<std::int64_t> const cell_dims{static_cast<std::int64_t>(events), shape.nx, shape.ny, shape.nz};
 
     // The reference: libtorch through the CLI, cells in file units -> GeV
-    expect_ok(run_calo("-q generate --checkpoint " + checkpoint + " --latent " + (dir / "latent.h5") + " -o " +
-                       (dir / "showers.h5")));
+    expect_ok(run_calo("-q generate --checkpoint " + checkpoint + libtorch_generate_flags() + " --latent " +
+                       (dir / "latent.h5") + " -o " + (dir / "showers.h5")));
     auto const showers = io::read_float_datasets(dir / "showers.h5");
     auto const layout = *io::layout_for_shape(shape);
     std::vector<float> cells_gev = find(showers, "ECAL").values;
@@ -171,6 +183,22 @@ void check_against_cli(nn::ArchitectureConfig const& config, std::size_t events)
         auto const& cells = run.outputs.at("cells_gev");
         EXPECT_EQ(cells.dims, cell_dims);
         EXPECT_TRUE(close_relative(cells.values, cells_gev, kTolerance));
+    }
+    // --layers-first: the same cells as (N, layer, x, y)
+    {
+        auto const model = dir / "generator-layers-first.onnx";
+        expect_ok(run_calo("-q export --layers-first --checkpoint " + checkpoint + " -o " + model));
+        auto const run = run_onnx(model, latent.feeds(events), dir / "run-layers-first");
+        auto const& cells = run.outputs.at("cells_gev");
+        EXPECT_EQ(cells.dims,
+                  (std::vector<std::int64_t>{static_cast<std::int64_t>(events), shape.nz, shape.nx, shape.ny}));
+        std::vector<float> expected(cells_gev.size());
+        std::size_t k = 0;
+        for (std::size_t n = 0; n < events; ++n)
+            for (int z = 0; z < shape.nz; ++z)
+                for (int x = 0; x < shape.nx; ++x)
+                    for (int y = 0; y < shape.ny; ++y) expected[k++] = cells_gev[n * shape.size() + shape.index(x, y, z)];
+        EXPECT_TRUE(close_relative(cells.values, expected, kTolerance));
     }
     // Dynamic batch: one event alone gives its shower
     {
@@ -241,15 +269,13 @@ TEST(ExportCommand, refuses_bad_input_and_leaves_nothing_behind)
                           "--overwrite");
     EXPECT_EQ(read_bytes(dir / "exists.onnx"), "keep\n");
     // Usage errors: formats and options
-    expect_one_line_error(run_calo("export --checkpoint " + generator_only + " --format engine" + out), 2,
-                          "not available");
     expect_one_line_error(run_calo("export --checkpoint " + generator_only + " --format tflite" + out), 2,
                           "unknown export format");
     expect_one_line_error(run_calo("export --checkpoint " + generator_only + " -o " + (dir / "model.bin")), 2,
                           "--format");
-    expect_one_line_error(run_calo("export --checkpoint " + generator_only + " -o " + (dir / "model.h5")), 2,
-                          "not available");
     expect_one_line_error(run_calo("export --checkpoint " + generator_only + " --opset 11" + out), 2, "--opset");
+    expect_one_line_error(run_calo("export --discriminator --layers-first --checkpoint " + odd_checkpoint + out), 2,
+                          "generator only");
     EXPECT_EQ(list_files(dir.path().string()), before);  // no output, no temporary left
 
     // --overwrite replaces the file; any opset in the supported range works

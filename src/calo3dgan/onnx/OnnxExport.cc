@@ -296,7 +296,10 @@ GraphNames build_generator(OnnxGraph& g, nn::GeneratorImpl& generator, ExportOpt
         g.add_input("theta_rad", {"N"}, "polar angle of the primary [rad]");
         names.inputs.push_back("theta_rad");
     }
-    g.add_output("cells_gev", {"N", shape.nx, shape.ny, shape.nz}, "cell energies [GeV], (x, y, layer)");
+    if (options.layers_first)
+        g.add_output("cells_gev", {"N", shape.nz, shape.nx, shape.ny}, "cell energies [GeV], (layer, x, y)");
+    else
+        g.add_output("cells_gev", {"N", shape.nx, shape.ny, shape.nz}, "cell energies [GeV], (x, y, layer)");
     names.outputs.push_back("cells_gev");
 
     // Conditioning: y = E / yscale; A: y * z (EcalEnergyTrain.py), B: [y, theta, z] (AngleTrain3dGAN.py)
@@ -391,7 +394,16 @@ GraphNames build_generator(OnnxGraph& g, nn::GeneratorImpl& generator, ExportOpt
     double const to_gev = io::cell_unit_gev(layout) / units.xscale;
     if (to_gev != 1.0)
         x = g.apply("Mul", {x, g.scalar("to_gev", static_cast<float>(to_gev))});
-    g.add_node("Reshape", {x, g.int64_vector("shape", {-1, shape.nx, shape.ny, shape.nz})}, {"cells_gev"});
+    if (options.layers_first)
+    {
+        // (N, 1, x, y, z) -> (N, z, x, y)
+        x = reshape(g, x, {-1, shape.nx, shape.ny, shape.nz});
+        g.add_node("Transpose", {x}, {"cells_gev"}, {Attribute::integers("perm", {0, 3, 1, 2})});
+    }
+    else
+    {
+        g.add_node("Reshape", {x, g.int64_vector("shape", {-1, shape.nx, shape.ny, shape.nz})}, {"cells_gev"});
+    }
     return names;
 }
 
@@ -584,6 +596,7 @@ ModelInfo model_info(nn::ArchitectureConfig const& cfg, ExportOptions const& opt
                      {"calo3dgan.yscale", str(yscale)},
                      {"calo3dgan.power", str(cfg.power)},
                      {"calo3dgan.graph", options.rewrite ? "rewritten" : "as-written"},
+                     {"calo3dgan.cell_order", role == "generator" && options.layers_first ? "layer,x,y" : "x,y,layer"},
                      {"calo3dgan.config_toml", nn::to_toml_string(cfg)}};
     if (cfg.family == nn::ModelFamily::b)
         info.metadata.emplace_back("calo3dgan.theta_range_rad",

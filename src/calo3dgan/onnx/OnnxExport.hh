@@ -24,6 +24,11 @@ struct ExportOptions
      * shuffle. false writes the layers as they are (Resize, padded Conv).
      */
     bool rewrite = true;
+    /*!
+     * Generator only: `cells_gev` as (N, layers, x, y) instead of (N, x, y,
+     * layers), the order Key4hep DDML's RegularGridGANModel reads.
+     */
+    bool layers_first = false;
     //! Provenance JSON stored in the model's metadata_props ("calo3dgan.provenance").
     std::string provenance_json;
 };
@@ -44,7 +49,8 @@ struct ExportedModel
  *
  * Inputs: `z` (N, noise) standard normal noise, `energy_gev` (N) primary
  * energy [GeV], and for variable-angle models `theta_rad` (N) polar angle
- * [rad]. Output: `cells_gev` (N, x, y, layers) cell energies [GeV]. The
+ * [rad]. Output: `cells_gev` (N, x, y, layers) cell energies [GeV]
+ * ((N, layers, x, y) with options.layers_first). The
  * model's conditioning (y = E / yscale; A: y * z, B: [y, theta, z]),
  * inference-mode BatchNorm and output units (undo the power, divide by xscale,
  * file units -> GeV) are inside the graph.
