@@ -13,4 +13,5 @@ void add_inspect_command(CLI::App& app);
 void add_info_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 void add_evolve_command(CLI::App& app);
+void add_search_command(CLI::App& app);
 }  // namespace calo::app

@@ -25,6 +25,7 @@
 #include "calo3dgan/base/Error.hh"
 #include "calo3dgan/base/PlotScript.hh"
 #include "calo3dgan/base/Random.hh"
+#include "calo3dgan/evolve/ConvRegressor.hh"
 #include "calo3dgan/evolve/ElitistStrategy.hh"
 #include "calo3dgan/evolve/EnergyRegressor.hh"
 #include "calo3dgan/evolve/GeneticTraining.hh"
@@ -73,6 +74,12 @@ struct EvolveOptions
     int stride = 2;
     double bias = 0;
     bool trainable_bias = false;
+    //! An architecture exported by `calo3dgan search` (best_architecture.json):
+    //! it replaces the network options, and its learning rate and batch are
+    //! used unless --learning-rate / --batch are given.
+    std::string architecture;
+    bool learning_rate_given = false;
+    bool batch_given = false;
     // Output and running
     int energy_bins = 10;
     long long history_every = 0;
@@ -177,8 +184,24 @@ void write_json(std::string const& path, nlohmann::json const& json)
     file.commit();
 }
 
-void evolve_run(EvolveOptions const& opt, Communicator const& comm)
+//! The options with an exported architecture's learning rate and batch.
+EvolveOptions with_architecture(EvolveOptions opt, std::optional<evolve::RegressorArchitecture> const& architecture)
 {
+    if (!architecture)
+        return opt;
+    if (!opt.learning_rate_given)
+        opt.learning_rate = architecture->learning_rate;
+    if (!opt.batch_given)
+        opt.batch = architecture->batch;
+    return opt;
+}
+
+void evolve_run(EvolveOptions const& given, Communicator const& comm)
+{
+    std::optional<evolve::RegressorArchitecture> architecture;
+    if (!given.architecture.empty())
+        architecture = evolve::read_architecture(given.architecture);
+    auto const opt = with_architecture(given, architecture);
     validate(opt);
     auto const mutation_distribution = evolve::parse_mutation_distribution(opt.mutation);
     auto const step_rule = evolve::parse_step_size_rule(opt.step_size);
@@ -214,6 +237,8 @@ void evolve_run(EvolveOptions const& opt, Communicator const& comm)
         energy_sum += e;
     auto config = result_config(opt);
     config["train_energy_sum_gev"] = energy_sum;  // the same data, cheaply
+    if (architecture)
+        config["architecture"] = evolve::to_json(*architecture);
     if (comm.size() > 1)
     {
         auto const mismatch = train::DataParallel::find_mismatch(comm, config);
@@ -225,7 +250,14 @@ void evolve_run(EvolveOptions const& opt, Communicator const& comm)
         }
     }
 
-    evolve::EnergyRegressor const regressor(train.rows, train.cols, regressor_options(opt));
+    // The seed's network, or a searched one.
+    std::unique_ptr<evolve::Regressor const> network;
+    if (architecture)
+        network = std::make_unique<evolve::ConvRegressor const>(train.rows, train.cols,
+                                                                evolve::fitted(*architecture, train.rows, train.cols));
+    else
+        network = std::make_unique<evolve::EnergyRegressor const>(train.rows, train.cols, regressor_options(opt));
+    auto const& regressor = *network;
     evolve::MinibatchSchedule const schedule(train.size(), static_cast<std::size_t>(opt.batch), opt.seed);
     evolve::PointMutation const mutation({opt.mutation_rate, mutation_distribution});
     evolve::RegressionFitness const fitness(regressor, train, schedule);
@@ -270,6 +302,8 @@ void evolve_run(EvolveOptions const& opt, Communicator const& comm)
     nlohmann::json results = provenance("evolve");
     results["config"] = full_config(opt);
     results["config"]["train_energy_sum_gev"] = energy_sum;
+    if (architecture)
+        results["config"]["architecture"] = evolve::to_json(*architecture);
     auto const [low, high] = std::minmax_element(train.energy_gev.begin(), train.energy_gev.end());
     results["data"] = {{"inputs", opt.data},
                        {"train_events", train.size()},
@@ -388,6 +422,10 @@ void add_evolve_command(CLI::App& app)
     cmd->add_option("--stride", opt->stride, "Convolution stride [cells]")->capture_default_str()->group(net);
     cmd->add_option("--bias", opt->bias, "Constant bias of every neuron (the seed: 0)")->capture_default_str()->group(net);
     cmd->add_flag("--trainable-bias", opt->trainable_bias, "Evolve/train the biases instead")->group(net);
+    cmd->add_option("--architecture", opt->architecture,
+                    "best_architecture.json of `calo3dgan search`: that network (and its learning rate and batch "
+                    "unless given) instead of the seed's")
+        ->group(net);
     cmd->add_option("--energy-bins", opt->energy_bins, "Energy bins of the test report")->capture_default_str();
     cmd->add_option("--history-every", opt->history_every, "Minibatches between train/test loss points (0: one epoch)");
     cmd->add_option("--threads", opt->threads,
@@ -395,6 +433,10 @@ void add_evolve_command(CLI::App& app)
         ->capture_default_str();
     cmd->add_flag("--no-plots", opt->no_plots, "Write results.json only");
     cmd->add_flag("--dump-config", opt->dump_config, "Print the resolved settings and exit");
-    cmd->callback([opt] { run_evolve(*opt); });
+    cmd->callback([opt, cmd] {
+        opt->learning_rate_given = cmd->count("--learning-rate") > 0;
+        opt->batch_given = cmd->count("--batch") > 0;
+        run_evolve(*opt);
+    });
 }
 }  // namespace calo::app

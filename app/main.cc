@@ -38,6 +38,7 @@ int main(int argc, char** argv)
     calo::app::add_discriminate_command(app);
     calo::app::add_validate_command(app);
     calo::app::add_evolve_command(app);
+    calo::app::add_search_command(app);
     calo::app::add_export_command(app);
 
     calo::install_interrupt_handler();
