@@ -4,6 +4,19 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup.sh"
 "$root/scripts/build.sh"
+jobs=${CALO3DGAN_JOBS:-$(nproc)}
+
+# ThreadSanitizer build of the inference library, whose Generator is called
+# from many threads at once (docs/inference.md). One OpenMP thread per call:
+# libgomp is not instrumented, so its barriers would read as races.
+(cd "$root" &&
+  { cmake --preset tsan > "$root/build-tsan.configure.log" 2>&1 || { cat "$root/build-tsan.configure.log"; exit 1; }; } &&
+  cmake --build --preset tsan-inference -j "$jobs" > "$root/build-tsan.build.log" 2>&1 || { tail -50 "$root/build-tsan.build.log"; exit 1; })
+(cd "$root/build-tsan/test/inference" &&
+  ./test_inference_Generator --gtest_filter='*concurrent*:*bad_arguments*:*fp32_equals*' --gtest_brief=1 &&
+  ./test_inference_ModelFile --gtest_brief=1) || { echo "ThreadSanitizer tests failed"; exit 1; }
+echo "ThreadSanitizer build: inference library tests passed"
+
 build=${CALO3DGAN_BUILD_DIR:-$root/build}
 cd "$build"
-ctest --output-on-failure -j "${CALO3DGAN_JOBS:-$(nproc)}" --timeout 1500 "$@"
+ctest --output-on-failure -j "$jobs" --timeout 1500 "$@"

@@ -2,7 +2,6 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <thread>
 
 #include "ModelFixture.hh"
 #include "calo3dgan/base/Random.hh"
@@ -154,104 +153,6 @@ TEST(InferenceEngine, bf16_follows_fp32_where_the_cpu_has_it)
     RecordProperty("relative_l2", std::to_string(error));
     EXPECT_LT(error, 0.05);
     EXPECT_GT(error, 1e-5) << "bf16 gave fp32 results: the bf16 path did not run";
-}
-
-TEST(InferenceEngine, precision_auto_and_bf16_follow_the_cpu)
-{
-    auto generator = reference_generator('a');
-    auto const automatic = make_engine(generator, inference::Precision::automatic);
-    EXPECT_EQ(automatic.precision(),
-              inference::cpu_has_native_bf16() ? inference::Precision::bf16 : inference::Precision::fp32);
-    if (!inference::cpu_has_native_bf16())
-        EXPECT_THROW(make_engine(generator, inference::Precision::bf16), std::runtime_error);
-    EXPECT_EQ(inference::parse_precision("auto"), inference::Precision::automatic);
-    EXPECT_THROW(inference::parse_precision("fp16"), std::invalid_argument);
-}
-
-// Event i's shower depends on its inputs only: not on the batch it is in
-// (micro-batches of 16 and a remainder), nor on the thread count.
-TEST(InferenceEngine, events_do_not_depend_on_batch_or_threads)
-{
-    auto generator = reference_generator('a');
-    auto const in = random_inputs(generator, 37, 14);
-    auto const one_thread = make_engine(generator, inference::Precision::fp32, 1);
-    auto const two_threads = make_engine(generator, inference::Precision::fp32, 2);
-    auto const all = engine_cells(one_thread, in);
-    EXPECT_EQ(engine_cells(two_threads, in), all);
-    std::size_t const cells = 25 * 25 * 25;
-    std::size_t const noise = 200;
-    for (std::size_t event : {0, 20, 36})
-    {
-        Inputs single;
-        single.latent.assign(in.latent.begin() + event * noise, in.latent.begin() + (event + 1) * noise);
-        single.energy_gev = {in.energy_gev[event]};
-        auto const alone = engine_cells(two_threads, single);
-        EXPECT_TRUE(std::equal(alone.begin(), alone.end(), all.begin() + event * cells)) << "event " << event;
-    }
-}
-
-TEST(InferenceEngine, seeded_generation_draws_latent_per_event)
-{
-    auto generator = reference_generator('a');
-    auto const engine = make_engine(generator, inference::Precision::fp32);
-    std::vector<float> energy(5, 150.0f);
-    std::size_t const cells = 25 * 25 * 25;
-    std::vector<float> seeded(5 * cells), tail(2 * cells);
-    engine.generate(5, energy.data(), nullptr, 42, 100, seeded.data());
-    // Events 103 and 104 alone give the same showers as inside the batch.
-    engine.generate(2, energy.data(), nullptr, 42, 103, tail.data());
-    EXPECT_TRUE(std::equal(tail.begin(), tail.end(), seeded.begin() + 3 * cells));
-    // And the latent vectors are the documented stream: standard normals of derive_seed(seed, event).
-    std::vector<float> latent(5 * 200);
-    engine.draw_latent(5, 42, 100, latent.data());
-    Rng rng(derive_seed(42, 102));
-    EXPECT_EQ(latent[2 * 200], static_cast<float>(standard_normal(rng)));
-    std::vector<float> explicit_cells(5 * cells);
-    engine.generate_from_latent(5, latent.data(), energy.data(), nullptr, explicit_cells.data());
-    EXPECT_EQ(explicit_cells, seeded);
-    // Another seed, other showers.
-    engine.generate(2, energy.data(), nullptr, 43, 103, tail.data());
-    EXPECT_FALSE(std::equal(tail.begin(), tail.end(), seeded.begin() + 3 * cells));
-}
-
-TEST(InferenceEngine, concurrent_calls_on_one_generator)
-{
-    auto generator = reference_generator('a');
-    auto const engine = make_engine(generator, inference::Precision::fp32, 1);
-    std::size_t const cells = 25 * 25 * 25;
-    std::vector<float> energy(20, 80.0f);
-    std::vector<float> expected(20 * cells);
-    engine.generate(20, energy.data(), nullptr, 5, 0, expected.data());
-    std::vector<std::vector<float>> results(4, std::vector<float>(20 * cells));
-    std::vector<std::thread> threads;
-    for (std::size_t t = 0; t < results.size(); ++t)
-        threads.emplace_back([&, t] { engine.generate(20, energy.data(), nullptr, 5, 0, results[t].data()); });
-    for (auto& thread : threads) thread.join();
-    for (auto const& result : results) EXPECT_EQ(result, expected);
-}
-
-TEST(InferenceEngine, bad_arguments_throw_one_clear_error)
-{
-    auto generator = reference_generator('a');
-    auto const engine = make_engine(generator, inference::Precision::fp32);
-    std::vector<float> energy{100.0f}, cells(25 * 25 * 25), latent(200, 0.5f);
-    float theta = 1.5f;
-    EXPECT_THROW(engine.generate(0, energy.data(), nullptr, 1, 0, cells.data()), std::invalid_argument);
-    EXPECT_THROW(engine.generate(1, nullptr, nullptr, 1, 0, cells.data()), std::invalid_argument);
-    EXPECT_THROW(engine.generate(1, energy.data(), nullptr, 1, 0, nullptr), std::invalid_argument);
-    EXPECT_THROW(engine.generate(1, energy.data(), &theta, 1, 0, cells.data()), std::invalid_argument);
-    EXPECT_THROW(engine.generate_from_latent(1, nullptr, energy.data(), nullptr, cells.data()), std::invalid_argument);
-    float negative = -5.0f;
-    EXPECT_THROW(engine.generate(1, &negative, nullptr, 1, 0, cells.data()), std::invalid_argument);
-    EXPECT_EQ(engine.noise_size(), 200u);
-    EXPECT_FALSE(engine.takes_angle());
-    EXPECT_EQ(engine.image_shape(), (std::array<int, 3>{25, 25, 25}));
-
-    auto b = make_engine(reference_generator('b'), inference::Precision::fp32);
-    EXPECT_TRUE(b.takes_angle());
-    EXPECT_EQ(b.noise_size(), 254u);
-    std::vector<float> cells_b(51 * 51 * 25);
-    EXPECT_THROW(b.generate(1, energy.data(), nullptr, 1, 0, cells_b.data()), std::invalid_argument);
 }
 
 TEST(InferenceEngine, model_file_round_trip_gives_identical_showers)

@@ -119,6 +119,7 @@ Network::Network(GeneratorModel model, Precision precision, int threads)
     : model_(std::move(model)), precision_(precision), threads_(threads), engine_(dnnl::engine::kind::cpu, 0)
 {
     CALO_VALIDATE(precision_ != Precision::automatic, "network precision must be resolved — bug in the caller");
+    ThreadCount threads_in_use(threads_);
     build_stages();
 }
 
@@ -288,6 +289,7 @@ std::vector<float> Network::fold_input_map(detail::PhaseConvolution const& conv0
 std::shared_ptr<Network::Plan> Network::plan_for(int batch) const
 {
     std::lock_guard<std::mutex> lock(mutex_);
+    ThreadCount threads_in_use(threads_);
     auto& slot = plans_[batch];
     if (slot)
         return slot;
