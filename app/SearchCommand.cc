@@ -52,7 +52,7 @@ namespace calo::app
 namespace
 {
 constexpr char const* kCheckpointFormat = "calo3dgan-search-checkpoint-1";
-constexpr std::uint64_t kSeedBaselineDomain = 0x5345415243480201ull;
+constexpr std::uint64_t kFixedBaselineDomain = 0x5345415243480201ull;
 constexpr std::uint64_t kGanValidationDomain = 0x5345415243480202ull;
 
 struct SearchCommandOptions
@@ -227,7 +227,7 @@ void validate(SearchCommandOptions const& o)
     compared_baselines(o);
     if (o.target == "3dgan")
         CALO_VALIDATE_USAGE(compared_baselines(o).empty() || compared_baselines(o) == std::vector<std::string>{"random"},
-                            "--compare seed applies to --target regressor only (the seed's fixed network)");
+                            "--compare seed applies to --target regressor only (the fixed network of the AISIS 2019 paper)");
 }
 
 //! The settings that decide the result: checked on resume and across ranks.
@@ -606,6 +606,8 @@ void search_run(SearchCommandOptions const& opt, Communicator const& comm)
     std::optional<train::ShowerDataset> gan_data;
     std::unique_ptr<evolve::CandidateEvaluator> evaluator;
     std::unique_ptr<evolve::RegressorEvaluator> regressor_evaluator;
+    // 3DGAN candidates train in run folders of their own, removed after each.
+    auto const work = (fs::path(opt.out) / ("candidates-rank" + std::to_string(comm.rank()))).string();
     auto const n_train = static_cast<std::size_t>(opt.events);
     auto const n_validation = static_cast<std::size_t>(opt.validation_events);
     auto const n_test = static_cast<std::size_t>(opt.test_events);
@@ -637,7 +639,6 @@ void search_run(SearchCommandOptions const& opt, Communicator const& comm)
         gan_data.emplace(io::DatasetReader(opt.data), infer::preprocess_options(*gan_config), data_options);
         CALO_VALIDATE(gan_data->test_size() >= n_validation + n_test,
                       "the held-out split is too small for --validation-events + --test-events — use more events");
-        auto const work = (fs::path(opt.out) / ("candidates-rank" + std::to_string(comm.rank()))).string();
         evaluator = std::make_unique<GanEvaluator>(*gan_genes, *gan_config, *gan_data, n_validation, n_test,
                                                    opt.steps_per_candidate, work);
     }
@@ -721,17 +722,19 @@ void search_run(SearchCommandOptions const& opt, Communicator const& comm)
     run_search("search", false);
     if (std::find(baselines.begin(), baselines.end(), "random") != baselines.end())
         run_search("random", true);
+    if (!regressor_target)
+        fs::remove_all(work);
     if (!comm.is_root())
         return;
 
     if (std::find(baselines.begin(), baselines.end(), "seed") != baselines.end())
     {
-        // The seed's network, the same budget (candidate trainings x epochs
+        // The paper's fixed network, the same budget (candidate trainings x epochs
         // per candidate) spent on one RMSprop training, checked every
         // --epochs-per-candidate epochs; the best validation point counts.
         auto const epochs = opt.budget * opt.epochs_per_candidate;
-        spdlog::info("seed baseline: the 1 conv + 1 dense network, {} RMSprop epochs", epochs);
-        auto const points = regressor_evaluator->train_seed_network(derive_seed(opt.seed, 0, kSeedBaselineDomain),
+        spdlog::info("fixed-network baseline: the 1 conv + 1 dense network, {} RMSprop epochs", epochs);
+        auto const points = regressor_evaluator->train_paper_network(derive_seed(opt.seed, 0, kFixedBaselineDomain),
                                                                     epochs, opt.epochs_per_candidate);
         auto curve = nlohmann::json::array();
         std::size_t best = 0;
@@ -748,8 +751,8 @@ void search_run(SearchCommandOptions const& opt, Communicator const& comm)
                              {"seconds", points[i].seconds}});
         }
         evolve::ConvRegressor const seed_network(train.rows, train.cols,
-                                                 evolve::fitted(evolve::seed_architecture(), train.rows, train.cols));
-        results["seed"] = {{"architecture", evolve::to_json(evolve::seed_architecture())},
+                                                 evolve::fitted(evolve::paper_architecture(), train.rows, train.cols));
+        results["seed"] = {{"architecture", evolve::to_json(evolve::paper_architecture())},
                            {"parameters", seed_network.space().size()},
                            {"operations", seed_network.operations()},
                            {"epochs", epochs},
@@ -759,7 +762,7 @@ void search_run(SearchCommandOptions const& opt, Communicator const& comm)
                            {"test_error", points[best].test_error},
                            {"one_candidate_test_error", points.front().test_error},
                            {"seconds", points.back().seconds}};
-        spdlog::info("seed baseline: test error {:.4f} (best validation after {} epochs; {:.4f} after {})",
+        spdlog::info("fixed-network baseline: test error {:.4f} (best validation after {} epochs; {:.4f} after {})",
                      points[best].test_error, points[best].epochs, points.front().test_error,
                      opt.epochs_per_candidate);
     }
@@ -792,7 +795,6 @@ void search_run(SearchCommandOptions const& opt, Communicator const& comm)
                            {"fitness", "figure of merit after --steps-per-candidate batches (lower is better)"}};
         auto const& best = results["search"]["best"];
         write_json((fs::path(opt.out) / "best_config.json").string(), best["result"]["details"]["config"], 2);
-        fs::remove_all(fs::path(opt.out) / "candidates-rank0");
     }
     auto const results_path = (fs::path(opt.out) / "results.json").string();
     write_json(results_path, results);
@@ -853,7 +855,8 @@ void add_search_command(CLI::App& app)
                   "Steady state: every rank gets a new candidate as soon as it is free (faster; results then "
                   "depend on timing)")
         ->group(s);
-    cmd->add_option("--compare", opt->compare, "Baselines at the same budget: random, seed or random,seed")->group(s);
+    cmd->add_option("--compare", opt->compare, "Baselines at the same budget: random (random search), seed (the fixed 1 conv + 1 dense network of "
+                    "the AISIS 2019 paper, as in evolve), or random,seed")->group(s);
     cmd->add_flag("--resume", opt->resume, "Continue the search in -o from checkpoint.json (same settings)")->group(s);
     auto const r = "Regressor genes (--target regressor); ranges LOW:HIGH";
     cmd->add_option("--epochs-per-candidate", opt->epochs_per_candidate, "Training epochs of each candidate")

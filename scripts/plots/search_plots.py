@@ -4,7 +4,8 @@
 Usage: search_plots.py RESULTS.json OUT_DIR
 Writes OUT_DIR/search.png (test error of the best candidate so far, chosen on
 the validation split, against the candidates trained: the search, random
-search and the seed's fixed network at the same budget) and OUT_DIR/pareto.png
+search and the fixed 1 conv + 1 dense network of the AISIS
+2019 paper at the same budget) and OUT_DIR/pareto.png
 (validation error against trained parameters for every candidate, with the
 Pareto front). Every number is computed by calo3dgan; this only draws.
 """
@@ -38,7 +39,7 @@ def plot_progress(results, path):
     if "seed" in results:
         curve = results["seed"]["curve"]
         ax.step([p["evaluations"] for p in curve], [p["best_test_error"] for p in curve], where="post",
-                color="tab:green", label="seed network, one training (test)")
+                color="tab:green", label="fixed network, one training (test)")
     ax.set_xlabel("candidate trainings (seed network: epochs / epochs per candidate)")
     ax.set_ylabel(error_label(results))
     ax.set_yscale("log")
@@ -65,13 +66,13 @@ def plot_pareto(results, path):
                 color=color, lw=1.5, label=f"{label}: Pareto front")
     if "seed" in results:
         ax.scatter([results["seed"]["parameters"]], [results["seed"]["validation_error"]], marker="*", s=120,
-                   color="tab:green", label="seed network (its budget)", zorder=5)
+                   color="tab:green", label="fixed network (its budget)", zorder=5)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("trained parameters")
     ax.set_ylabel("validation " + error_label(results))
     ax.set_title("Error against size")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=7, loc="best", framealpha=0.6)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

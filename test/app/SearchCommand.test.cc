@@ -105,7 +105,7 @@ TEST_F(SearchCommand, SearchesWithBothBaselinesAndExportsTheBestArchitecture)
     for (auto const& c : j["random"]["candidates"])
         EXPECT_TRUE(c["genome"]["steps"].empty());
     EXPECT_FALSE(j["search"]["candidates"][9]["genome"]["steps"].empty());
-    // The seed's network with the whole budget: 10 candidates x 1 epoch.
+    // The fixed network with the whole budget: 10 candidates x 1 epoch.
     EXPECT_EQ(j["seed"]["epochs"], 10);
     EXPECT_EQ(j["seed"]["parameters"], 1168);
     EXPECT_EQ(j["seed"]["curve"].size(), 10u);

@@ -27,7 +27,7 @@ ProjectedShowers random_showers(std::size_t n, int rows, int cols, std::uint64_t
 
 TEST(ConvRegressor, TheSeedArchitectureIsTheEvolveNetworkExactly)
 {
-    ConvRegressor const searched(25, 25, seed_architecture());
+    ConvRegressor const searched(25, 25, paper_architecture());
     EnergyRegressor const fixed(25, 25, RegressorOptions{});
     ASSERT_EQ(searched.space().size(), fixed.space().size());
     EXPECT_EQ(searched.space().size(), 1168u);

@@ -1,7 +1,7 @@
 #pragma once
 // The energy regressor of an architecture search: 1-3 convolutions with an
-// activation, an optional hidden dense layer, a dense output. With the seed's
-// architecture (seed_architecture()) it computes exactly what
+// activation, an optional hidden dense layer, a dense output. With the AISIS 2019
+// paper's architecture (paper_architecture()) it computes exactly what
 // EnergyRegressor does, from the same parameter layout.
 #include <cstdint>
 

@@ -5,8 +5,8 @@
 // mutations, and every rank decodes the same genes from it.
 //
 // Gene kinds and their mutation (each gene is mutated with probability
-// `rate`, at least one per mutation; u ~ U[-1, 1] as in the seed's point
-// mutation, scaled by the mutation power):
+// `rate`, at least one per mutation; u ~ U[-1, 1] as in the point mutation
+// of the AISIS 2019 paper, scaled by the mutation power):
 //  - integer [low, high]: value + round(u x power x (high - low)), at least
 //    one step, reflected into the range;
 //  - power_of_two [2^a, 2^b] (stored as the exponent), optionally with 0 as

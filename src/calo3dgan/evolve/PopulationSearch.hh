@@ -1,6 +1,6 @@
 #pragma once
 // Generational elitist search over genes (a (mu + lambda) strategy, the
-// seed's (1 + lambda) generalised to a population): generation 0 is
+// (1 + lambda) of the AISIS 2019 paper generalised to a population): generation 0 is
 // `population` random candidates; each later generation mutates the
 // `elites` best into population - elites children, and the best `elites` of
 // parents and children survive. With options.random every candidate is a

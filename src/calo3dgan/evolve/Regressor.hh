@@ -1,7 +1,7 @@
 #pragma once
 // An energy regressor on projected showers written as a function of one flat
 // parameter vector, so that a GA's genomes and RMSprop's single parameter
-// tensor run the very same forward pass. The seed's fixed network
+// tensor run the very same forward pass. The paper's fixed network
 // (EnergyRegressor) and the searched ones (ConvRegressor) both are one.
 #include <vector>
 
@@ -34,7 +34,7 @@ class Regressor
     double loss(std::vector<float> const& parameters, ProjectedShowers const& data) const;
 };
 
-//! Mean relative error mean(|estimate - truth| / truth): the seed's loss and fitness.
+//! Mean relative error mean(|estimate - truth| / truth): the AISIS 2019 paper's loss and fitness.
 torch::Tensor mean_relative_error(torch::Tensor const& estimate_gev, torch::Tensor const& truth_gev);
 
 //! A float vector seen as a 1-D tensor, without a copy (the vector must outlive it).

@@ -43,7 +43,7 @@ bool operator==(RegressorArchitecture const& a, RegressorArchitecture const& b)
            && a.bias == b.bias && a.learning_rate == b.learning_rate && a.batch == b.batch;
 }
 
-RegressorArchitecture seed_architecture()
+RegressorArchitecture paper_architecture()
 {
     return RegressorArchitecture{};
 }

@@ -13,7 +13,7 @@ namespace calo::evolve
 {
 enum class Activation
 {
-    leaky_relu,  //!< slope 0.3, the Keras default of 3DGAN (the seed's network)
+    leaky_relu,  //!< slope 0.3, the Keras default of 3DGAN (the AISIS 2019 paper's network)
     relu,
     elu,
     tanh
@@ -38,17 +38,17 @@ struct RegressorArchitecture
     std::vector<ConvLayer> layers{ConvLayer{}};  //!< 1 to 3 convolutions
     Activation activation = Activation::leaky_relu;  //!< after every convolution and the hidden layer
     int hidden_units = 0;  //!< dense layer before the output (0: none)
-    bool bias = false;  //!< trainable biases (the seed's Table 1: bias 0)
+    bool bias = false;  //!< trainable biases (the AISIS 2019 paper's Table 1: bias 0)
     double learning_rate = 1e-3;  //!< RMSprop (Keras default)
     int batch = 128;  //!< events per RMSprop step / GA fitness evaluation (seed Table 1)
 
     friend bool operator==(RegressorArchitecture const& a, RegressorArchitecture const& b);
 };
 
-//! The seed's network (AISIS 2019 §5.1): one 8-filter 5x5 convolution with
+//! The network of the AISIS 2019 paper (§5.1): one 8-filter 5x5 convolution with
 //! stride 2 and LeakyReLU, one dense output, no biases; RMSprop at 1e-3 on
 //! batches of 128 (its Table 1). The `evolve` defaults.
-RegressorArchitecture seed_architecture();
+RegressorArchitecture paper_architecture();
 
 //! Output extent of a convolution over `in` cells (0 when the kernel does not fit).
 int convolution_output(int in, int kernel, int stride);

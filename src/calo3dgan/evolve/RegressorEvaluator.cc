@@ -76,7 +76,7 @@ CandidateResult RegressorEvaluator::evaluate_architecture(RegressorArchitecture 
     }
     else
     {
-        // The seed's GA over this architecture's weights; the candidate is
+        // The paper's GA over this architecture's weights; the candidate is
         // trained on this rank alone.
         PointMutation const mutation({options_.ga_mutation_rate, MutationDistribution::uniform});
         RegressionFitness const fitness(regressor, train_, schedule);
@@ -107,10 +107,10 @@ CandidateResult RegressorEvaluator::evaluate_architecture(RegressorArchitecture 
     return result;
 }
 
-std::vector<BaselinePoint> RegressorEvaluator::train_seed_network(std::uint64_t seed, std::int64_t epochs,
+std::vector<BaselinePoint> RegressorEvaluator::train_paper_network(std::uint64_t seed, std::int64_t epochs,
                                                                   std::int64_t every) const
 {
-    auto const architecture = fitted(seed_architecture(), train_.rows, train_.cols);
+    auto const architecture = fitted(paper_architecture(), train_.rows, train_.cols);
     ConvRegressor const regressor(train_.rows, train_.cols, architecture);
     auto const batch = std::min<std::size_t>(static_cast<std::size_t>(architecture.batch), train_.size());
     MinibatchSchedule const schedule(train_.size(), batch, derive_seed(seed, 0, kScheduleDomain));

@@ -1,7 +1,7 @@
 #pragma once
 // Fitness of an architecture candidate: build the regressor its genes
 // describe, train it for a fixed budget (RMSprop epochs at its learning rate
-// and batch, or the seed's GA over its weights: the combined architecture-
+// and batch, or the GA of `evolve` over its weights: the combined architecture-
 // and-weight evolution of AISIS 2019 §5), then measure its relative error on
 // the validation split (the fitness) and on the test split (reported only).
 #include <cstdint>
@@ -18,7 +18,7 @@ namespace calo::evolve
 {
 enum class WeightTraining
 {
-    rmsprop,  //!< gradient descent, the seed's baseline optimiser
+    rmsprop,  //!< gradient descent, the AISIS 2019 paper's baseline optimiser
     ga  //!< the (1+lambda) GA of `calo3dgan evolve`, one minibatch per generation
 };
 WeightTraining parse_weight_training(std::string const& name);
@@ -28,14 +28,14 @@ struct RegressorTrainingOptions
 {
     std::int64_t epochs = 2;  //!< epochs of training per candidate
     WeightTraining weights = WeightTraining::rmsprop;
-    // The GA (--weights ga): the seed's Table 1 and the `evolve` defaults.
+    // The GA (--weights ga): Table 1 of the AISIS 2019 paper and the `evolve` defaults.
     int ga_parents = 8;  //!< M
     int ga_children = 8;  //!< lambda
     double ga_mutation_rate = 0.1;
     double ga_mutation_power = 0.005;
 };
 
-//! One point of the seed baseline's training: after `epochs` epochs.
+//! One point of the fixed-network baseline's training: after `epochs` epochs.
 struct BaselinePoint
 {
     std::int64_t epochs = 0;
@@ -53,16 +53,16 @@ class RegressorEvaluator final : public CandidateEvaluator
                        RegressorTrainingOptions options);
 
     CandidateResult evaluate(std::vector<float> const& genes, std::uint64_t seed) const override;
-    //! The same for an architecture given directly (the seed's network).
+    //! The same for an architecture given directly (the AISIS 2019 paper's network).
     CandidateResult evaluate_architecture(RegressorArchitecture const& architecture, std::uint64_t seed) const;
 
     /*!
-     * The seed's fixed network trained by RMSprop for `epochs` epochs in one
+     * The paper's fixed network trained by RMSprop for `epochs` epochs in one
      * run (the search's budget spent on one training), measured every
      * `every` epochs. The point with the lowest validation error is the
      * baseline's result, chosen as a search would choose.
      */
-    std::vector<BaselinePoint> train_seed_network(std::uint64_t seed, std::int64_t epochs,
+    std::vector<BaselinePoint> train_paper_network(std::uint64_t seed, std::int64_t epochs,
                                                   std::int64_t every) const;
 
   private:

@@ -15,7 +15,7 @@ struct SearchOptions
     int population = 8;  //!< candidates per generation (generation 0: random ones)
     //! The best `elites` of parents and children survive and are the parents
     //! of the next generation's population - elites children: a (mu + lambda)
-    //! strategy; the seed's (1 + lambda) is elites = 1, population = lambda + 1.
+    //! strategy; the AISIS 2019 paper's (1 + lambda) is elites = 1, population = lambda + 1.
     int elites = 2;
     std::int64_t generations = 0;  //!< stop after this generation (0: when the budget is spent)
     std::int64_t budget = 32;  //!< candidate trainings in all, generation 0 included
