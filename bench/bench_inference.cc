@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -60,6 +61,16 @@ Inputs make_inputs(std::size_t n, std::size_t noise, bool angle)
     return in;
 }
 
+//! CPU time of the calling thread [s]: with one thread, robust against other load on the machine.
+double thread_cpu_seconds()
+{
+    timespec t{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
+bool use_cpu_time = false;
+
 //! Median seconds of `repeats` calls after `warmup` untimed ones.
 template<class F>
 double median_seconds(F&& call, int warmup, int repeats)
@@ -68,6 +79,13 @@ double median_seconds(F&& call, int warmup, int repeats)
     std::vector<double> times;
     for (int i = 0; i < repeats; ++i)
     {
+        if (use_cpu_time)
+        {
+            double const start = thread_cpu_seconds();
+            call();
+            times.push_back(thread_cpu_seconds() - start);
+            continue;
+        }
         auto const start = Clock::now();
         call();
         times.push_back(std::chrono::duration<double>(Clock::now() - start).count());
@@ -87,6 +105,7 @@ int main(int argc, char** argv)
     int warmup = 2, repeats = 5;
     std::uint64_t init_seed = 1;
     bool memory_only = false;
+    std::string memory_precision = "auto";
     app.add_option("--model", model, "Preset a or b (random weights from --init-seed)")->check(CLI::IsMember({"a", "b"}));
     app.add_option("--checkpoint", checkpoint, "Use a checkpoint's generator instead of a preset");
     app.add_option("--model-file", model_file, "Use an exported model file (engine only)");
@@ -96,8 +115,12 @@ int main(int argc, char** argv)
     app.add_option("--warmup", warmup);
     app.add_option("--repeats", repeats);
     app.add_option("--init-seed", init_seed);
+    app.add_option("--precision", memory_precision, "Precision of the --memory run: fp32, bf16 or auto");
     app.add_flag("--memory", memory_only,
                  "Only report the resident memory a loaded generator adds (needs --model-file; torch-free path)");
+    app.add_flag("--cpu-time", use_cpu_time,
+                 "Time the calling thread's CPU time instead of wall time (one thread only; for A/B comparisons on a "
+                 "loaded machine)");
     CLI11_PARSE(app, argc, argv);
 
     nlohmann::json out;
@@ -106,7 +129,7 @@ int main(int argc, char** argv)
     if (memory_only)
     {
         auto const before = resident_mb();
-        auto generator = calo::inference::Generator::load(model_file, {calo::inference::Precision::automatic, 0});
+        auto generator = calo::inference::Generator::load(model_file, {calo::inference::parse_precision(memory_precision), 0});
         auto const loaded = resident_mb();
         auto const shape = generator.image_shape();
         std::size_t const n = 128;

@@ -5,9 +5,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 #include <unordered_map>
 
+#include "SingleChannelConvolution.hh"
 #include "calo3dgan/base/Error.hh"
 
 namespace calo::inference
@@ -72,6 +75,9 @@ struct Network::Stage
     //! Last stage: x -> output_scale * x^output_power after the other post-ops.
     bool last = false;
     float output_scale = 1, output_power = 1;
+    //! Last stage run by the hand-written one-channel kernel instead of oneDNN.
+    bool single_channel = false;
+    detail::SingleChannelConvolution single;
 
     std::size_t in_elements = 0;       //!< per event
     std::size_t stacked_elements = 0;  //!< primitive output per event
@@ -102,6 +108,8 @@ struct Network::Plan
         memory weights, bias;
         std::vector<memory> post_op_inputs;  //!< binary post-op operands, in post-op order
         std::vector<int> post_op_indices;
+        dnnl::primitive to_planar;  //!< single-channel stage: its input as (N, C, x, y, z) float
+        memory::desc planar;
         std::size_t dst_offset = 0;  //!< primitive output in the workspace
         std::size_t out_offset = 0;  //!< after the shuffle
     };
@@ -121,6 +129,14 @@ Network::Network(GeneratorModel model, Precision precision, int threads)
     CALO_VALIDATE(precision_ != Precision::automatic, "network precision must be resolved — bug in the caller");
     ThreadCount threads_in_use(threads_);
     build_stages();
+    // The plan of a full micro-batch now; then the plain weights are no
+    // longer needed (the folded input map alone is 20 MB in fp32).
+    plan_for(kMicroBatch);
+    for (auto& stage : stages_)
+    {
+        if (!stage->single_channel && !stage->weight_cache.empty())
+            std::vector<float>().swap(stage->weight);
+    }
 }
 
 Network::~Network() = default;
@@ -234,6 +250,25 @@ void Network::build_stages()
     // Network units -> GeV: max(v, 0)^(1/power) / xscale * file unit (the ReLU is the block's own).
     last.output_scale = static_cast<float>(m.file_unit_gev / m.xscale);
     last.output_power = static_cast<float>(1.0 / m.power);
+    auto const& last_block = m.blocks.back();
+    // CALO3DGAN_INFERENCE_LIBRARY_ONLY=1 keeps every layer on oneDNN, for the
+    // benchmark that justifies the hand-written kernel (docs/benchmarks.md).
+    char const* library_only = std::getenv("CALO3DGAN_INFERENCE_LIBRARY_ONLY");
+    bool const hand_written = !(library_only && std::string(library_only) == "1");
+    if (hand_written && !last.is_matmul && detail::SingleChannelConvolution::applies_to(last_block))
+    {
+        last.single_channel = true;
+        auto& k = last.single;
+        k.in_length = last.in_length;
+        k.kernel = last_block.kernel;
+        k.in_channels = last_block.in_channels;
+        k.weight = last.weight.data();
+        k.bias = last_block.bias.empty() ? 0.0f : last_block.bias[0];
+        k.activation = last_block.activation;
+        k.leaky_slope = static_cast<float>(last_block.leaky_slope);
+        k.output_scale = last.output_scale;
+        k.output_power = last.output_power;
+    }
 }
 
 std::vector<float> Network::fold_input_map(detail::PhaseConvolution const& conv0, std::vector<float>& offset) const
@@ -312,6 +347,18 @@ std::shared_ptr<Network::Plan> Network::plan_for(int batch) const
     {
         auto& stage = *stages_[s];
         Plan::StagePlan sp;
+        if (stage.single_channel)
+        {
+            auto const dims = conv_dims(batch, stage.conv.in_channels, stage.in_length);
+            sp.src = memory::desc(dims, act, tag::ndhwc);
+            sp.planar = memory::desc(dims, dt::f32, tag::ncdhw);
+            sp.to_planar = dnnl::reorder(dnnl::reorder::primitive_desc(engine_, sp.src, engine_, sp.planar));
+            // The kernel reads a few floats past its input (kernel z - 1).
+            sp.dst_offset = reserve(sp.planar.get_size() + 64 * sizeof(float));
+            sp.out_offset = SIZE_MAX;
+            plan->stages.push_back(std::move(sp));
+            continue;
+        }
         dt const dst_type = stage.last ? dt::f32 : act;
         memory::desc weight_any, weight_plain, bias_md, post_md;
         dnnl::primitive_attr attr;
@@ -354,6 +401,9 @@ std::shared_ptr<Network::Plan> Network::plan_for(int batch) const
         }
         if (stage.last)
         {
+            // Cells are max(v, 0)^(1/power): clamp unless the activation did.
+            if (stage.activation != Activation::relu)
+                ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
             if (stage.output_power == 1.0f)
                 ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear, stage.output_scale, 0.0f);
             else
@@ -394,7 +444,10 @@ std::shared_ptr<Network::Plan> Network::plan_for(int batch) const
                                    [&](auto const& entry) { return entry.first == weights_md; });
         if (cached == stage.weight_cache.end())
         {
-            memory plain(weight_plain, engine_, stage.weight.data());
+            // From the plain weights, or, once those are released, from the
+            // first reordered copy (same data type: a layout change, exact).
+            memory plain = stage.weight.empty() ? stage.weight_cache.front().second
+                                                : memory(weight_plain, engine_, stage.weight.data());
             memory reordered(weights_md, engine_);
             dnnl::stream stream(engine_);
             dnnl::reorder(plain, reordered).execute(stream, plain, reordered);
@@ -464,6 +517,16 @@ void Network::run_batch(Plan& plan, int batch, float const* dense_input, float* 
     {
         auto const& stage = *stages_[s];
         auto const& sp = plan.stages[s];
+        if (stage.single_channel)
+        {
+            memory in(sp.src, engine_, src);
+            memory planar(sp.planar, engine_, at(sp.dst_offset));
+            sp.to_planar.execute(stream, {{DNNL_ARG_FROM, in}, {DNNL_ARG_TO, planar}});
+            stream.wait();
+            stage.single.run(static_cast<std::size_t>(batch), static_cast<float const*>(at(sp.dst_offset)),
+                             cells_gev);
+            continue;
+        }
         memory src_mem(sp.src, engine_, src);
         memory dst_mem(sp.dst, engine_, at(sp.dst_offset));
         memory scratch(sp.scratchpad, engine_, at(plan.scratchpad_offset));
