@@ -10,9 +10,9 @@ packages=(
   libopenmpi-dev openmpi-bin
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libdnnl-dev libeigen3-dev
+  libdnnl-dev
   python3 python3-torch python3-h5py python3-matplotlib python3-numpy chromium
-  python3-jinja2 python3-pytest python3-onnx iproute2
+  python3-onnx
 )
 # Node.js for ONNX Runtime (below), unless one is already installed.
 command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
