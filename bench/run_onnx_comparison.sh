@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Generation speed of the exported ONNX generator in ONNX Runtime (CPU,
 # onnxruntime-node from test/onnx/runtime) against the PyTorch reference
-# (scripts/reference/bench_generation.py on models.py) and `calo3dgan
+# (scripts/reference/bench_generation.py on models.py, fp32) and `calo3dgan
 # generate` (libtorch and the inference engine), batch 1 and 128, same
 # threads. The models are seeded Keras-style weights (write_model_fixture.py,
 # imported with import-keras): timing only. docs/benchmarks.md has a run.
@@ -60,8 +60,9 @@ for m in $models; do
       record "$m" "$batch" "onnxruntime${graph:-"-rewritten"}" "$(per_shower "$json" "$batch")" "$json"
     done
     json=$("$python" "$root/scripts/reference/bench_generation.py" --model "$m" --batch "$batch" --threads "$threads" \
-      --repeat "$repeat" 2> /dev/null)
-    record "$m" "$batch" "pytorch-reference" "$(per_shower "$json" "$batch")" "$json"
+      --precisions fp32 --repeats "$repeat" 2> /dev/null | "$python" -c "import json,sys; print(json.dumps(json.load(sys.stdin)))")
+    record "$m" "$batch" "pytorch-reference" \
+      "$("$python" -c "import json,sys; print(json.loads(sys.argv[1])['results'][0]['ms_per_shower'])" "$json")" "$json"
     # calo3dgan generate: its own timing of the generation loop (HDF5 writing included, start-up not)
     for engine in "torch" "engine --precision fp32" "engine --precision auto"; do
       log=$("$calo" generate --checkpoint "$work/$m.pt" -n "$events" --batch "$batch" --threads "$threads" \
