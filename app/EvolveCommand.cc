@@ -1,4 +1,4 @@
-// calo3dgan evolve: the seed's genetic-algorithm experiment (AISIS 2019 §5):
+// calo3dgan evolve: the genetic-algorithm experiment of Carminati et al. 2019 (AISIS 2019, §5):
 // a small CNN regressing the primary energy from projected showers, trained
 // by a (1+lambda) GA and by RMSprop, compared on the same data and axes.
 // The GA runs distributed under mpirun (ranks share each generation's children).
@@ -45,19 +45,19 @@ namespace calo::app
 namespace
 {
 constexpr std::uint64_t kRmspropInitDomain = 0x45564f4c56450004ull;
-constexpr double kTargetError = 0.10;  // the seed's "well below 10%"
+constexpr double kTargetError = 0.10;  // Carminati et al. 2019: "well below 10%"
 
 struct EvolveOptions
 {
     std::vector<std::string> data;
     std::string out;
-    long long events = 5000;  //!< training events (seed Table 1)
+    long long events = 5000;  //!< training events (Carminati et al. 2019, Table 1)
     long long test_events = 1000;  //!< held-out events after them
-    int batch = 128;  //!< events per fitness evaluation / RMSprop step (seed Table 1)
+    int batch = 128;  //!< events per fitness evaluation / RMSprop step (Carminati et al. 2019, Table 1)
     // GA
     long long generations = 2000;
-    int parents = 8;  //!< M (seed Table 1)
-    int lambda = 8;  //!< children per generation (seed Table 1)
+    int parents = 8;  //!< M (Carminati et al. 2019, Table 1)
+    int lambda = 8;  //!< children per generation (Carminati et al. 2019, Table 1)
     double mutation_rate = 0.1;
     double mutation_power = 0.005;
     std::string mutation = "uniform";
@@ -96,9 +96,9 @@ struct EvolveOptions
 void validate(EvolveOptions const& o)
 {
     CALO_VALIDATE_USAGE(o.lambda >= 1, "--lambda " + std::to_string(o.lambda) + " is invalid — the number of "
-                                           "children per generation must be at least 1 (the seed used 8)");
+                                           "children per generation must be at least 1 (Carminati et al. 2019 used 8)");
     CALO_VALIDATE_USAGE(o.parents >= 1, "--parents " + std::to_string(o.parents) + " is invalid — the number M of "
-                                            "random parents must be at least 1 (the seed used 8)");
+                                            "random parents must be at least 1 (Carminati et al. 2019 used 8)");
     CALO_VALIDATE_USAGE(o.mutation_rate >= 0 && o.mutation_rate <= 1,
                         "--mutation-rate " + std::to_string(o.mutation_rate)
                             + " is outside [0, 1] — it is the fraction of the weights changed per mutation");
@@ -250,7 +250,7 @@ void evolve_run(EvolveOptions const& given, Communicator const& comm)
         }
     }
 
-    // The seed's network, or a searched one.
+    // The network of Carminati et al. 2019, or a searched one.
     std::unique_ptr<evolve::Regressor const> network;
     if (architecture)
         network = std::make_unique<evolve::ConvRegressor const>(train.rows, train.cols,
@@ -378,7 +378,7 @@ void add_evolve_command(CLI::App& app)
 {
     auto opt = std::make_shared<EvolveOptions>();
     auto* cmd = app.add_subcommand("evolve", "Train an energy regressor by a genetic algorithm and by RMSprop "
-                                             "(the seed's GA experiment; distributed under mpirun)");
+                                             "(the GA experiment of Carminati et al. 2019; distributed under mpirun)");
     cmd->add_option("--data", opt->data, "HDF5 files or folders with ECAL and the primary energy")->expected(1, -1);
     cmd->add_option("-o,--output", opt->out, "Output folder: results.json, checkpoint.json, losses.png, energy.png");
     cmd->add_option("--events", opt->events, "Training events (the first ones)")->capture_default_str();
@@ -420,11 +420,11 @@ void add_evolve_command(CLI::App& app)
     cmd->add_option("--filters", opt->filters, "Convolution filters")->capture_default_str()->group(net);
     cmd->add_option("--kernel", opt->kernel, "Convolution kernel [cells]")->capture_default_str()->group(net);
     cmd->add_option("--stride", opt->stride, "Convolution stride [cells]")->capture_default_str()->group(net);
-    cmd->add_option("--bias", opt->bias, "Constant bias of every neuron (the seed: 0)")->capture_default_str()->group(net);
+    cmd->add_option("--bias", opt->bias, "Constant bias of every neuron (Carminati et al. 2019: 0)")->capture_default_str()->group(net);
     cmd->add_flag("--trainable-bias", opt->trainable_bias, "Evolve/train the biases instead")->group(net);
     cmd->add_option("--architecture", opt->architecture,
                     "best_architecture.json of `calo3dgan search`: that network (and its learning rate and batch "
-                    "unless given) instead of the seed's")
+                    "unless given) instead of the AISIS 2019 paper's")
         ->group(net);
     cmd->add_option("--energy-bins", opt->energy_bins, "Energy bins of the test report")->capture_default_str();
     cmd->add_option("--history-every", opt->history_every, "Minibatches between train/test loss points (0: one epoch)");

@@ -1,5 +1,5 @@
 // Fitness evaluations per second of the distributed (1+lambda) GA on the
-// seed's regression task (docs/benchmarks.md, "Evolutionary training").
+// regression task of Carminati et al. 2019 (docs/benchmarks.md, "Evolutionary training").
 // Run alone or under mpirun (bench/run_evolve.sh):
 //
 //   [mpirun -np N] bench_evolve --data DIR [--events 5000] [--batch 128]

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The seed's GA experiment and its benchmarks (docs/benchmarks.md,
+# The GA experiment of Carminati et al. 2019 and its benchmarks (docs/benchmarks.md,
 # "Evolutionary training"):
 #  1. fitness evaluations/s of the GA engine on 1 rank and on 2 ranks (1 thread each);
 #  2. the full experiment, GA (fixed mutation power) vs RMSprop, 5000 + 1000 showers;
@@ -21,7 +21,7 @@ mpi=(mpirun --oversubscribe "${root_flag[@]}" --bind-to core -x OMP_NUM_THREADS)
 export OMP_NUM_THREADS=1
 mkdir -p "$work"
 data="$work/data"
-# 5000 training + 1000 test showers, 2-500 GeV (seed Table 1: 5,000 events).
+# 5000 training + 1000 test showers, 2-500 GeV (Carminati et al. 2019, Table 1: 5,000 events).
 [[ -d "$data" ]] || "$calo" -q simulate -o "$data" --events 6000 --energy 2:500 --seed 11
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 

@@ -3,7 +3,7 @@
 # set up, build, simulate datasets with the shower Monte Carlo, train 3DGAN
 # model A briefly, generate showers with it, inspect everything, validate
 # the generator against the Monte Carlo (metrics, plots, report.html), and run
-# a small version of the seed's genetic-algorithm experiment.
+# a small version of the genetic-algorithm experiment of Carminati et al. 2019.
 #
 # The training here is a smoke run of a few batches: the generated showers are
 # not yet physical. A real training (tens of epochs over 200k showers) needs a
@@ -34,7 +34,7 @@ echo "== inspect the generated showers (same layout and units as the data)"
 echo "== pick the best epoch (lowest sampling-fraction error) and validate it against 400 Monte Carlo showers"
 "$calo" validate --run "$out/run-a" --select-epoch --reference "$out/data-a" --events 400 -o "$out/report-a" \
   --classifier-epochs 10 --overwrite
-echo "== the seed's GA experiment, small: (1+8) GA against RMSprop on an energy regressor (1,500 + 500 showers)"
+echo "== the GA experiment of Carminati et al. 2019, small: (1+8) GA against RMSprop on an energy regressor (1,500 + 500 showers)"
 rm -rf "$out/evolve"
 "$calo" evolve --data "$out/data-a" -o "$out/evolve" --events 1500 --test-events 500 --generations 800 --epochs 20
 echo "demo finished: datasets in $out/data-*, run in $out/run-a, generated showers in $out/generated-a.h5,"

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Figure 3 of the seed (AISIS 2019 §5.2) from `calo3dgan evolve` results.
+"""Figure 3 of Carminati et al. 2019 (AISIS 2019, §5.2) from `calo3dgan evolve` results.
 
 Usage: evolve_plots.py RESULTS.json OUT_DIR
 Writes OUT_DIR/losses.png (train and test loss per epoch, GA red, RMSprop

@@ -294,7 +294,7 @@ def fmt_plain(value, digits=2):
 
 
 # --------------------------------------------------------------------------
-# (a) Sampling fraction versus primary energy: Figure 2 of the seed paper.
+# (a) Sampling fraction versus primary energy: Figure 2 of the AISIS 2019 paper.
 
 def plot_sampling_fraction(m):
     labels = sample_label(m, "reference"), sample_label(m, "candidate")

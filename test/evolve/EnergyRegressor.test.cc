@@ -55,7 +55,7 @@ double reference_estimate(std::vector<float> const& p, float const* image, int r
 TEST(EnergyRegressor, HasOneConvolutionAndOneDenseLayer)
 {
     EnergyRegressor const r(25, 25, RegressorOptions{});
-    // 8 x 5 x 5 conv weights, 8 x 11 x 11 dense weights, no bias (seed Table 1).
+    // 8 x 5 x 5 conv weights, 8 x 11 x 11 dense weights, no bias (Carminati et al. 2019, Table 1).
     EXPECT_EQ(r.space().size(), 200u + 968u);
     ASSERT_EQ(r.space().blocks().size(), 2u);
     EXPECT_NEAR(r.space().blocks()[0].init_high, 0.2, 1e-12);  // 1/sqrt(fan_in = 25)

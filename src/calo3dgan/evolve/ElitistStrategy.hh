@@ -1,5 +1,5 @@
 #pragma once
-// The (1+lambda) evolution strategy with elitist selection of the seed (§5.1):
+// The (1+lambda) evolution strategy with elitist selection of Carminati et al. 2019 (§5.1):
 // M random parents, the one with the lowest loss becomes the single parent;
 // each generation it has lambda children by mutation, and the best of the
 // parent and its children is the next parent.
@@ -38,8 +38,8 @@ class ElitistStrategy
   public:
     struct Options
     {
-        int parents = 8;  //!< M: random parents at initialisation (seed Table 1)
-        int children = 8;  //!< lambda: children per generation (seed Table 1)
+        int parents = 8;  //!< M: random parents at initialisation (Carminati et al. 2019, Table 1)
+        int children = 8;  //!< lambda: children per generation (Carminati et al. 2019, Table 1)
         std::uint64_t seed = 1;  //!< master seed: ancestors and mutations derive from it
         StepSizeControl::Options step_size;
     };

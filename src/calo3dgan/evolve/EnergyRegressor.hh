@@ -1,5 +1,5 @@
 #pragma once
-// The seed's regressor (§5.1): one convolutional and one dense layer, a loose
+// The regressor of Carminati et al. 2019 (§5.1): one convolutional and one dense layer, a loose
 // copy of the first stage of the 3DGAN discriminator (Conv3d(32, 5x5x5) and
 // LeakyReLU(0.3), spec 3dgan-reference §3.1) in 2D, estimating the primary
 // energy from a projected shower. Written as a function of one flat parameter
@@ -21,7 +21,7 @@ struct RegressorOptions
     int kernel = 5;  //!< square kernel [cells]
     int stride = 2;  //!< convolution stride [cells], no padding
     double leaky_slope = 0.3;  //!< LeakyReLU slope (Keras default, as 3DGAN)
-    //! Constant added to every neuron's weighted sum: 0 in the seed's Table 1.
+    //! Constant added to every neuron's weighted sum: 0 in Table 1 of Carminati et al. 2019.
     double bias = 0;
     //! Make the biases parameters (initialised like the weights) instead.
     bool trainable_bias = false;

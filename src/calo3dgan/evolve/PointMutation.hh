@@ -1,7 +1,7 @@
 #pragma once
-// Point mutation (seed §5.1, after Such et al. 2017): a fixed fraction of the
+// Point mutation (Carminati et al. 2019, §5.1, after Such et al. 2017): a fixed fraction of the
 // parameters, chosen at random, each moved by power x U[-1, 1] (or power x
-// N(0, 1), the N(mu, sigma^2) of the seed's Table 1).
+// N(0, 1), the N(mu, sigma^2) of Table 1 of Carminati et al. 2019).
 #include <string>
 
 #include "calo3dgan/evolve/Mutation.hh"

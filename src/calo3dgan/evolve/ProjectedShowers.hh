@@ -1,5 +1,5 @@
 #pragma once
-// The data of the seed's regression task (§5.1): each shower projected along
+// The data of the regression task of Carminati et al. 2019 (§5.1): each shower projected along
 // one transverse axis, keeping the other transverse axis and the depth, with
 // its primary energy.
 #include <cstddef>

@@ -1,6 +1,6 @@
 #pragma once
 // Fitness of a regressor parameter vector: its mean relative error on the
-// generation's minibatch (seed §5.1: 128 events per evaluation).
+// generation's minibatch (Carminati et al. 2019, §5.1: 128 events per evaluation).
 #include "calo3dgan/evolve/Regressor.hh"
 #include "calo3dgan/evolve/FitnessFunction.hh"
 #include "calo3dgan/evolve/MinibatchSchedule.hh"

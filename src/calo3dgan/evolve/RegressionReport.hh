@@ -1,6 +1,6 @@
 #pragma once
 // Accuracy of an energy regression on the test set: the mean relative error
-// overall and per energy bin (the seed's Figure 3, right).
+// overall and per energy bin (Figure 3, right, of Carminati et al. 2019).
 #include <cstddef>
 #include <vector>
 

@@ -40,7 +40,7 @@ struct RegressorArchitecture
     int hidden_units = 0;  //!< dense layer before the output (0: none)
     bool bias = false;  //!< trainable biases (the AISIS 2019 paper's Table 1: bias 0)
     double learning_rate = 1e-3;  //!< RMSprop (Keras default)
-    int batch = 128;  //!< events per RMSprop step / GA fitness evaluation (seed Table 1)
+    int batch = 128;  //!< events per RMSprop step / GA fitness evaluation (Carminati et al. 2019, Table 1)
 
     friend bool operator==(RegressorArchitecture const& a, RegressorArchitecture const& b);
 };

@@ -1,5 +1,5 @@
 #pragma once
-// The seed's baseline (§5.2): the same regressor and data trained by gradient
+// The baseline of Carminati et al. 2019 (§5.2): the same regressor and data trained by gradient
 // descent with RMSprop (Tieleman & Hinton 2012) on the same minibatches as the GA.
 #include <cstdint>
 #include <functional>
