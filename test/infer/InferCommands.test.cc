@@ -8,6 +8,7 @@
 
 #include "CliHelpers.hh"
 #include "ModelFixture.hh"
+#include "calo3dgan/inference/Generator.hh"
 #include "calo3dgan/io/KerasWeightsFile.hh"
 
 namespace calo::test
@@ -303,6 +304,27 @@ TEST(InferCommands, exported_model_file_generates_the_same_showers)
     expect_one_line_error(run_calo("generate --checkpoint " + (dir / "from_ckpt.h5") + " -n 1 -o " + (dir / "x.h5")),
                           1, "");
     EXPECT_FALSE(fs::exists(dir / "x.h5"));
+}
+
+// The library's generate(seed, first_event) gives the showers of
+// `calo3dgan generate --seed` for the same energies, event by event.
+TEST(InferCommands, library_reproduces_seeded_generate)
+{
+    TempDir dir;
+    auto const& checkpoint = imported_checkpoint('a');
+    ASSERT_EQ(run_calo("-q export --checkpoint " + checkpoint + " -o " + (dir / "generator.h5")).exit_code, 0);
+    auto const r = run_calo("-q generate --checkpoint " + (dir / "generator.h5") +
+                            " -n 5 --energy 30:300 --seed 17 --precision fp32 -o " + (dir / "cli.h5"));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    auto const datasets = io::read_float_datasets(dir / "cli.h5");
+    auto const& energy = find(datasets, "energy")->values;
+    auto const generator = inference::Generator::load(dir / "generator.h5", {inference::Precision::fp32, 0});
+    std::vector<float> cells(5 * 25 * 25 * 25), tail(2 * 25 * 25 * 25);
+    generator.generate(5, energy.data(), nullptr, 17, 0, cells.data());
+    EXPECT_EQ(cells, find(datasets, "ECAL")->values);
+    // Events 3 and 4 alone, as a simulation asking for them one event later would.
+    generator.generate(2, energy.data() + 3, nullptr, 17, 3, tail.data());
+    EXPECT_TRUE(std::equal(tail.begin(), tail.end(), cells.begin() + 3 * 25 * 25 * 25));
 }
 
 // A CPU without native bf16 (oneDNN told to stop at AVX-512 core): auto gives
