@@ -114,7 +114,8 @@ struct Network::Plan
         std::size_t out_offset = 0;  //!< after the shuffle
     };
     int batch = 0;
-    std::vector<StagePlan> stages;
+    std::size_t first_stage = 0, end_stage = 0;
+    std::vector<StagePlan> stages;  //!< of stages first_stage .. end_stage - 1
     std::size_t input_offset = 0;
     std::size_t scratchpad_offset = 0;
     std::size_t workspace_bytes = 0;
@@ -131,7 +132,8 @@ Network::Network(GeneratorModel model, Precision precision, int threads)
     build_stages();
     // The plan of a full micro-batch now; then the plain weights are no
     // longer needed (the folded input map alone is 20 MB in fp32).
-    plan_for(kMicroBatch);
+    plan_for(kInputBatch, 0, 1);
+    plan_for(kMicroBatch, 1, stages_.size());
     for (auto& stage : stages_)
     {
         if (!stage->single_channel && !stage->weight_cache.empty())
@@ -195,7 +197,9 @@ void Network::build_stages()
         }();
     auto const out0 = conv0.out_lengths();
     std::size_t const out0_elements = static_cast<std::size_t>(out0[0]) * out0[1] * out0[2] * first.out_channels;
-    folded_ = !conv0.needs_shuffle() && static_cast<double>(m.latent_size) * out0_elements < plain_cost;
+    // (Kept unfolded when it is the only block: the last stage is a convolution.)
+    folded_ = m.blocks.size() > 1 && !conv0.needs_shuffle() &&
+              static_cast<double>(m.latent_size) * out0_elements < plain_cost;
 
     auto input = std::make_unique<Stage>();
     input->is_matmul = true;
@@ -321,16 +325,18 @@ std::vector<float> Network::fold_input_map(detail::PhaseConvolution const& conv0
     return map;
 }
 
-std::shared_ptr<Network::Plan> Network::plan_for(int batch) const
+std::shared_ptr<Network::Plan> Network::plan_for(int batch, std::size_t first_stage, std::size_t end_stage) const
 {
     std::lock_guard<std::mutex> lock(mutex_);
     ThreadCount threads_in_use(threads_);
-    auto& slot = plans_[batch];
+    auto& slot = plans_[{batch, first_stage, end_stage}];
     if (slot)
         return slot;
 
     auto plan = std::make_shared<Plan>();
     plan->batch = batch;
+    plan->first_stage = first_stage;
+    plan->end_stage = end_stage;
     dt const act = precision_ == Precision::bf16 ? dt::bf16 : dt::f32;
     std::size_t const act_size = precision_ == Precision::bf16 ? 2 : 4;
     std::size_t offset = 0;
@@ -340,10 +346,11 @@ std::shared_ptr<Network::Plan> Network::plan_for(int batch) const
         offset += align_up(bytes);
         return at;
     };
-    plan->input_offset = reserve(static_cast<std::size_t>(batch) * stages_.front()->in_elements * act_size);
+    if (first_stage == 0)
+        plan->input_offset = reserve(static_cast<std::size_t>(batch) * stages_.front()->in_elements * act_size);
     std::size_t scratch_bytes = 0;
 
-    for (std::size_t s = 0; s < stages_.size(); ++s)
+    for (std::size_t s = first_stage; s < end_stage; ++s)
     {
         auto& stage = *stages_[s];
         Plan::StagePlan sp;
@@ -480,54 +487,71 @@ std::shared_ptr<Network::Plan> Network::plan_for(int batch) const
     return plan;
 }
 
-void Network::run_batch(Plan& plan, int batch, float const* dense_input, float* cells_gev) const
+Network::Workspace Network::take_workspace(Plan& plan) const
 {
-    // A workspace from the plan's pool, returned when done.
-    std::unique_ptr<std::vector<unsigned char>> workspace;
     {
         std::lock_guard<std::mutex> lock(plan.pool_mutex);
         if (!plan.pool.empty())
         {
-            workspace = std::move(plan.pool.back());
+            auto workspace = std::move(plan.pool.back());
             plan.pool.pop_back();
+            return workspace;
         }
     }
-    if (!workspace)
-        workspace = std::make_unique<std::vector<unsigned char>>(plan.workspace_bytes + 64);
+    return std::make_unique<std::vector<unsigned char>>(plan.workspace_bytes + 64);
+}
+
+void Network::give_back(Plan& plan, Workspace workspace) const
+{
+    std::lock_guard<std::mutex> lock(plan.pool_mutex);
+    plan.pool.push_back(std::move(workspace));
+}
+
+void const* Network::run_stages(Plan& plan, Workspace const& workspace, int batch, void const* source,
+                                float* cells_gev) const
+{
     auto* base = reinterpret_cast<unsigned char*>(
         (reinterpret_cast<std::uintptr_t>(workspace->data()) + 63) / 64 * 64);
     auto const at = [&](std::size_t offset) -> void*
     { return offset == SIZE_MAX ? static_cast<void*>(cells_gev) : base + offset; };
 
-    std::size_t const input_count = static_cast<std::size_t>(batch) * stages_.front()->in_elements;
-    void* input = at(plan.input_offset);
-    if (precision_ == Precision::bf16)
+    void const* src = source;
+    if (plan.first_stage == 0)
     {
-        auto* out = static_cast<std::uint16_t*>(input);
-        for (std::size_t i = 0; i < input_count; ++i) out[i] = to_bf16(dense_input[i]);
-    }
-    else
-    {
-        std::memcpy(input, dense_input, input_count * sizeof(float));
+        // The dense input in the network's data type.
+        std::size_t const count = static_cast<std::size_t>(batch) * stages_.front()->in_elements;
+        auto const* dense_input = static_cast<float const*>(source);
+        void* input = at(plan.input_offset);
+        if (precision_ == Precision::bf16)
+        {
+            auto* out = static_cast<std::uint16_t*>(input);
+            for (std::size_t i = 0; i < count; ++i) out[i] = to_bf16(dense_input[i]);
+        }
+        else
+        {
+            std::memcpy(input, dense_input, count * sizeof(float));
+        }
+        src = input;
     }
 
     dnnl::stream stream(engine_);
-    void* src = input;
-    for (std::size_t s = 0; s < stages_.size(); ++s)
+    for (std::size_t s = plan.first_stage; s < plan.end_stage; ++s)
     {
         auto const& stage = *stages_[s];
-        auto const& sp = plan.stages[s];
+        auto const& sp = plan.stages[s - plan.first_stage];
+        auto* input = const_cast<void*>(src);
         if (stage.single_channel)
         {
-            memory in(sp.src, engine_, src);
+            memory in(sp.src, engine_, input);
             memory planar(sp.planar, engine_, at(sp.dst_offset));
             sp.to_planar.execute(stream, {{DNNL_ARG_FROM, in}, {DNNL_ARG_TO, planar}});
             stream.wait();
             stage.single.run(static_cast<std::size_t>(batch), static_cast<float const*>(at(sp.dst_offset)),
                              cells_gev);
+            src = cells_gev;
             continue;
         }
-        memory src_mem(sp.src, engine_, src);
+        memory src_mem(sp.src, engine_, input);
         memory dst_mem(sp.dst, engine_, at(sp.dst_offset));
         memory scratch(sp.scratchpad, engine_, at(plan.scratchpad_offset));
         std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src_mem},
@@ -549,21 +573,33 @@ void Network::run_batch(Plan& plan, int batch, float const* dense_input, float* 
         }
         src = at(sp.out_offset);
     }
-
-    std::lock_guard<std::mutex> lock(plan.pool_mutex);
-    plan.pool.push_back(std::move(workspace));
+    return src;
 }
 
 void Network::run(std::size_t n, float const* dense_input, float* cells_gev) const
 {
     ThreadCount threads(threads_);
     std::size_t const in_elements = stages_.front()->in_elements;
+    std::size_t const act_size = precision_ == Precision::bf16 ? 2 : 4;
+    std::size_t const between = stages_.front()->out_elements * act_size;  // input stage output per event [bytes]
     std::size_t const cells = model_.cells_per_event();
-    for (std::size_t first = 0; first < n; first += kMicroBatch)
+    for (std::size_t first = 0; first < n; first += kInputBatch)
     {
-        int const batch = static_cast<int>(std::min<std::size_t>(kMicroBatch, n - first));
-        auto plan = plan_for(batch);
-        run_batch(*plan, batch, dense_input + first * in_elements, cells_gev + first * cells);
+        int const count = static_cast<int>(std::min<std::size_t>(kInputBatch, n - first));
+        auto input_plan = plan_for(count, 0, 1);
+        auto input_workspace = take_workspace(*input_plan);
+        auto const* features = static_cast<unsigned char const*>(
+            run_stages(*input_plan, input_workspace, count, dense_input + first * in_elements, nullptr));
+        for (int part = 0; part < count; part += kMicroBatch)
+        {
+            int const batch = std::min(kMicroBatch, count - part);
+            auto plan = plan_for(batch, 1, stages_.size());
+            auto workspace = take_workspace(*plan);
+            run_stages(*plan, workspace, batch, features + static_cast<std::size_t>(part) * between,
+                       cells_gev + (first + static_cast<std::size_t>(part)) * cells);
+            give_back(*plan, std::move(workspace));
+        }
+        give_back(*input_plan, std::move(input_workspace));
     }
 }
 }  // namespace calo::inference

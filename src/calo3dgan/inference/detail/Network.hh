@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <tuple>
 #include <vector>
 
 #include "PhaseRewrite.hh"
@@ -48,16 +49,29 @@ class Network
      */
     void run(std::size_t n, float const* dense_input, float* cells_gev) const;
 
-    //! Events per primitive call (micro-batch), the unit of the plans.
+    //! Events per convolution call (micro-batch): small enough for the caches.
     static constexpr int kMicroBatch = 16;
+    //! Events per call of the input stage (the folded input map, 20 MB in
+    //! fp32): its weights are read once per call, so it takes more at once.
+    static constexpr int kInputBatch = 64;
 
   private:
     struct Stage;
     struct Plan;
-    struct Workspace;
+    using Workspace = std::unique_ptr<std::vector<unsigned char>>;
 
-    std::shared_ptr<Plan> plan_for(int batch) const;
-    void run_batch(Plan& plan, int batch, float const* dense_input, float* cells_gev) const;
+    //! Primitives of stages [first_stage, end_stage) for `batch` events.
+    std::shared_ptr<Plan> plan_for(int batch, std::size_t first_stage, std::size_t end_stage) const;
+    /*!
+     * Run the plan's stages on `batch` events from `source` (the dense input
+     * as float for a plan that starts at stage 0, else the previous stage's
+     * output). The last stage writes `cells_gev`; otherwise the output stays
+     * in `workspace` and is returned.
+     */
+    void const* run_stages(Plan& plan, Workspace const& workspace, int batch, void const* source,
+                           float* cells_gev) const;
+    Workspace take_workspace(Plan& plan) const;
+    void give_back(Plan& plan, Workspace workspace) const;
     void build_stages();
     std::vector<float> fold_input_map(detail::PhaseConvolution const& conv0, std::vector<float>& offset) const;
 
@@ -68,6 +82,6 @@ class Network
     dnnl::engine engine_;
     std::vector<std::unique_ptr<Stage>> stages_;
     mutable std::mutex mutex_;
-    mutable std::map<int, std::shared_ptr<Plan>> plans_;
+    mutable std::map<std::tuple<int, std::size_t, std::size_t>, std::shared_ptr<Plan>> plans_;
 };
 }  // namespace calo::inference
