@@ -8,7 +8,10 @@
 #  4. the 3DGAN hyper-parameter search with a budget that fits a 2-core machine.
 #
 # Usage: bench/run_search.sh [BUILD_DIR] [WORK_DIR]     (about 15 minutes on 2 quiet cores)
+#        SEARCH_BENCH_PARTS=throughput bench/run_search.sh ...   (part 2 alone, with a 1-rank reference run:
+#        to repeat the timing on a quiet machine; the other parts' results are deterministic)
 set -euo pipefail
+parts=${SEARCH_BENCH_PARTS:-all}
 build=${1:-build}
 work=${2:-/tmp/calo3dgan-search-bench}
 calo="$build/calo3dgan"
@@ -25,6 +28,31 @@ data="$work/data"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 common=(--data "$data" --population 8 --elites 2 --epochs-per-candidate 3 --threads 1 --no-plots)
 search=("${common[@]}" --budget 64)
+
+if [[ "$parts" == throughput ]]; then
+  echo "== throughput only: 1 rank, 2 ranks, 2 ranks asynchronous (seed 1, search only)" >&2
+  for run in one two-ranks async; do rm -rf "$work/tp-$run"; done
+  "$calo" -q search "${search[@]}" -o "$work/tp-one" --seed 1
+  "${mpi[@]}" -np 2 "$calo" -q search "${search[@]}" -o "$work/tp-two-ranks" --seed 1
+  "${mpi[@]}" -np 2 "$calo" -q search "${search[@]}" -o "$work/tp-async" --seed 1 --asynchronous
+  python3 - "$work" <<'PY'
+import json, os, statistics as st, sys
+work = sys.argv[1]
+runs = {n: json.load(open(os.path.join(work, f"tp-{n}", "results.json")))["search"] for n in ("one", "two-ranks", "async")}
+strip = lambda s: [{k: v for k, v in c.items() if k != "rank"} | {"result": {k: v for k, v in c["result"].items() if k != "seconds"}} for c in s["candidates"]]
+print("2 ranks reproduce the 1-rank search exactly:", strip(runs["one"]) == strip(runs["two-ranks"]))
+for name, s in runs.items():
+    lb = s["load_balance"]
+    per_gen = [g["load_balance"] for g in s.get("generations", [])]
+    print(f"{name}: {s['evaluations']} candidates in {s['wall_seconds']:.1f} s = {s['candidates_per_second']:.2f}/s; "
+          f"training {s['candidate_seconds']:.1f} s; busy {['%.1f' % x for x in lb['rank_busy_seconds']]} s, balance "
+          f"{lb['balance']:.3f}, busy fraction {lb['busy_fraction']:.3f}"
+          + (f", per-generation balance mean {st.mean(per_gen):.3f} min {min(per_gen):.3f}" if per_gen else "")
+          + f"; best test {s['test_error']:.4f}")
+PY
+  echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+  exit 0
+fi
 
 echo "== search vs random search vs the paper's fixed network, 5 seeds" >&2
 for seed in 1 2 3 4 5; do
