@@ -302,7 +302,8 @@ TEST(DatasetWriter, ParallelCompressionStoresTheSameValues)
     auto write = [&](std::string const& name, int threads, Layout layout)
     {
         DatasetWriter writer(dir / name, layout, default_shape(layout), R"({"x": 1})", false);
-        writer.set_compression_threads(threads);
+        if (threads > 0)
+            writer.set_compression_threads(threads);
         auto batch = make_batch(layout, 5);
         // Dense, noisy content so that compression has work to do.
         for (std::size_t i = 0; i < batch.cells.size(); ++i)
@@ -313,7 +314,7 @@ TEST(DatasetWriter, ParallelCompressionStoresTheSameValues)
     };
     for (auto layout : {Layout::fixed_angle, Layout::variable_angle})
     {
-        write("serial.h5", 1, layout);
+        write("serial.h5", 0, layout);  // HDF5's own filters
         write("parallel.h5", 2, layout);
         auto const serial = stored_chunks(dir / "serial.h5", "ECAL");
         auto const parallel = stored_chunks(dir / "parallel.h5", "ECAL");

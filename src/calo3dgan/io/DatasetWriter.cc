@@ -247,7 +247,7 @@ void DatasetWriter::append(EventBatch const& batch)
     {
         auto const first = static_cast<hsize_t>(events_);
         auto const count = static_cast<hsize_t>(n);
-        if (compression_threads_ == 1)
+        if (compression_threads_ < 0)
             append_rows(handles_->ecal, first, count, batch.cells.data());
         else
             append_images_compressed(handles_->ecal, first, count, batch.cells.data(), shape_.size(),

@@ -45,8 +45,9 @@ class DatasetWriter
      * Compress image chunks on `threads` threads (0: all cores) with
      * libdeflate and write them with HDF5's direct chunk write: the same
      * datasets, filters and values as with HDF5's own (single-threaded)
-     * shuffle + gzip filters, which 1 (the default) uses; the compressed
-     * bytes differ (libdeflate's deflate is faster and slightly smaller).
+     * shuffle + gzip filters, which a writer uses unless this is called; the
+     * compressed bytes differ (libdeflate's deflate is faster and slightly
+     * smaller).
      */
     void set_compression_threads(int threads) { compression_threads_ = threads; }
     //! Flush, close and rename the file into place. Nothing may be appended after.
@@ -62,7 +63,7 @@ class DatasetWriter
     Layout layout_;
     geo::ImageShape shape_;
     std::size_t events_ = 0;
-    int compression_threads_ = 1;
+    int compression_threads_ = -1;  //!< -1: HDF5's own filters
     std::unique_ptr<Handles> handles_;
 };
 }  // namespace calo::io
