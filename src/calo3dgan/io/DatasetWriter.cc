@@ -51,15 +51,22 @@ H5::DataSet create_extendable(H5::H5File& file, char const* name, std::vector<hs
     return file.createDataSet(name, H5::PredType::IEEE_F32LE, space, props);
 }
 
+//! Grow `dataset` to `events` rows; returns its new dimensions.
+std::vector<hsize_t> extend_to(H5::DataSet& dataset, hsize_t events)
+{
+    H5::DataSpace old_space = dataset.getSpace();
+    std::vector<hsize_t> dims(static_cast<std::size_t>(old_space.getSimpleExtentNdims()));
+    old_space.getSimpleExtentDims(dims.data());
+    dims[0] = events;
+    dataset.extend(dims.data());
+    return dims;
+}
+
 //! Grow `dataset` by `count` events and write `data` (count events, float) into the new rows.
 void append_rows(H5::DataSet& dataset, hsize_t first, hsize_t count, float const* data)
 {
-    H5::DataSpace old_space = dataset.getSpace();
-    int const rank = old_space.getSimpleExtentNdims();
-    std::vector<hsize_t> dims(rank);
-    old_space.getSimpleExtentDims(dims.data());
-    dims[0] = first + count;
-    dataset.extend(dims.data());
+    auto const dims = extend_to(dataset, first + count);
+    int const rank = static_cast<int>(dims.size());
     H5::DataSpace file_space = dataset.getSpace();
     std::vector<hsize_t> start(rank, 0);
     std::vector<hsize_t> block = dims;
@@ -80,12 +87,7 @@ void append_rows(H5::DataSet& dataset, hsize_t first, hsize_t count, float const
 void append_images_compressed(H5::DataSet& dataset, hsize_t first, hsize_t count, float const* data,
                               std::size_t values_per_image, int threads)
 {
-    H5::DataSpace old_space = dataset.getSpace();
-    int const rank = old_space.getSimpleExtentNdims();
-    std::vector<hsize_t> dims(rank);
-    old_space.getSimpleExtentDims(dims.data());
-    dims[0] = first + count;
-    dataset.extend(dims.data());
+    auto const rank = extend_to(dataset, first + count).size();
     std::size_t const bytes = values_per_image * sizeof(float);
     std::vector<std::vector<unsigned char>> chunks(count);
     parallel_for(0, static_cast<std::int64_t>(count), threads,
