@@ -2,6 +2,8 @@
 // the asynchronous mode keeps both ranks training.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "SearchToys.hh"
 #include "calo3dgan/base/Communicator.hh"
 #include "calo3dgan/evolve/AsynchronousSearch.hh"

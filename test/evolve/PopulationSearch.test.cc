@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "SearchToys.hh"
 #include "calo3dgan/base/Error.hh"
 #include "calo3dgan/evolve/AsynchronousSearch.hh"
