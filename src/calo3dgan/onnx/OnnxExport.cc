@@ -96,6 +96,24 @@ std::string conv(OnnxGraph& g, std::string const& x, std::string const& weight, 
                    hint);
 }
 
+//! A block's padded convolution as written (zero padding and Keras 'same'
+//! folded into the Conv pads); `dims` becomes the output size.
+template<class Block>
+std::string padded_conv(OnnxGraph& g, std::string const& x, Block const& block, torch::nn::Conv3d const& module,
+                        std::string const& id, Int3& dims)
+{
+    auto const pads = conv_pads(block.zero_padding, block.padding, block.kernel);
+    std::string bias;
+    if (module->bias.defined())
+        bias = add_weight(g, "conv" + id + ".bias", module->bias);
+    auto const y = conv(g, x, add_weight(g, "conv" + id + ".kernel", module->weight), bias,
+                        {block.kernel.x, block.kernel.y, block.kernel.z}, pads, "conv" + id);
+    dims = {static_cast<int>(dims.x + pads[0] + pads[3] - block.kernel.x + 1),
+            static_cast<int>(dims.y + pads[1] + pads[4] - block.kernel.y + 1),
+            static_cast<int>(dims.z + pads[2] + pads[5] - block.kernel.z + 1)};
+    return y;
+}
+
 std::string activate(OnnxGraph& g, std::string const& x, nn::Activation activation, double leaky_slope)
 {
     switch (activation)
@@ -368,15 +386,7 @@ GraphNames build_generator(OnnxGraph& g, nn::GeneratorImpl& generator, ExportOpt
                              Attribute::text("nearest_mode", "floor")});
                 dims = {dims.x * block.upsample.x, dims.y * block.upsample.y, dims.z * block.upsample.z};
             }
-            auto const pads = conv_pads(block.zero_padding, block.padding, block.kernel);
-            std::string bias;
-            if (conv_module->bias.defined())
-                bias = add_weight(g, "conv" + id + ".bias", conv_module->bias);
-            x = conv(g, x, add_weight(g, "conv" + id + ".kernel", conv_module->weight), bias,
-                     {block.kernel.x, block.kernel.y, block.kernel.z}, pads, "conv" + id);
-            dims = {static_cast<int>(dims.x + pads[0] + pads[3] - block.kernel.x + 1),
-                    static_cast<int>(dims.y + pads[1] + pads[4] - block.kernel.y + 1),
-                    static_cast<int>(dims.z + pads[2] + pads[5] - block.kernel.z + 1)};
+            x = padded_conv(g, x, block, conv_module, id, dims);
         }
         x = activate(g, x, block.activation, cfg.leaky_relu_slope);
         x = batchnorm(g, x, generator.batchnorm(i), cfg.batchnorm.epsilon, "batchnorm" + id);
@@ -520,15 +530,7 @@ GraphNames build_discriminator(OnnxGraph& g, nn::DiscriminatorImpl& discriminato
         auto const& block = disc.blocks[i];
         auto const id = std::to_string(i);
         auto const& conv_module = discriminator.conv(i);
-        auto const pads = conv_pads(block.zero_padding, block.padding, block.kernel);
-        std::string bias;
-        if (conv_module->bias.defined())
-            bias = add_weight(g, "conv" + id + ".bias", conv_module->bias);
-        x = conv(g, x, add_weight(g, "conv" + id + ".kernel", conv_module->weight), bias,
-                 {block.kernel.x, block.kernel.y, block.kernel.z}, pads, "conv" + id);
-        dims = {static_cast<int>(dims.x + pads[0] + pads[3] - block.kernel.x + 1),
-                static_cast<int>(dims.y + pads[1] + pads[4] - block.kernel.y + 1),
-                static_cast<int>(dims.z + pads[2] + pads[5] - block.kernel.z + 1)};
+        x = padded_conv(g, x, block, conv_module, id, dims);
         x = activate(g, x, block.activation, cfg.leaky_relu_slope);
         x = batchnorm(g, x, discriminator.batchnorm(i), cfg.batchnorm.epsilon, "batchnorm" + id);
     }
