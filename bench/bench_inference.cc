@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "PeakFlops.hh"
 #include "calo3dgan/base/Random.hh"
 #include "calo3dgan/infer/GeneratorExport.hh"
 #include "calo3dgan/inference/Generator.hh"
@@ -105,6 +106,7 @@ int main(int argc, char** argv)
     int warmup = 2, repeats = 5;
     std::uint64_t init_seed = 1;
     bool memory_only = false;
+    bool peak = false;
     std::string memory_precision = "auto";
     app.add_option("--model", model, "Preset a or b (random weights from --init-seed)")->check(CLI::IsMember({"a", "b"}));
     app.add_option("--checkpoint", checkpoint, "Use a checkpoint's generator instead of a preset");
@@ -121,7 +123,15 @@ int main(int argc, char** argv)
     app.add_flag("--cpu-time", use_cpu_time,
                  "Time the calling thread's CPU time instead of wall time (one thread only; for A/B comparisons on a "
                  "loaded machine)");
+    app.add_flag("--peak", peak, "Only measure one core's peak fp32 and bf16 FLOP/s (FMA and dot-product chains)");
     CLI11_PARSE(app, argc, argv);
+    if (peak)
+    {
+        nlohmann::json p{{"fp32_gflops_per_core", calo::bench::peak_fp32_flops() * 1e-9},
+                         {"bf16_gflops_per_core", calo::bench::peak_bf16_flops() * 1e-9}};
+        std::cout << p.dump(2) << std::endl;
+        return 0;
+    }
 
     nlohmann::json out;
     out["model"] = model;

@@ -1,6 +1,6 @@
 #include "PhaseRewrite.hh"
 
-#include <cstring>
+#include <cstdint>
 
 namespace calo::inference::detail
 {
@@ -84,15 +84,18 @@ PhaseConvolution rewrite_block(ConvBlock const& block, Int3 in_length)
     return conv;
 }
 
-void shuffle_phases(PhaseConvolution const& conv, std::size_t events, void const* stacked, void* out,
-                    std::size_t element_size)
+namespace
+{
+//! The shuffle for one element type: copies of `channels` values, inlined
+//! (a memcpy call per output position costs more than the copy).
+template<class T>
+void shuffle_typed(PhaseConvolution const& conv, std::size_t events, T const* src, T* dst)
 {
     auto const& ax = conv.axis;
     auto const [qx, qy, qz] = conv.positions();
     auto const [lx, ly, lz] = conv.out_lengths();
     std::size_t const channels = static_cast<std::size_t>(conv.out_channels);
     std::size_t const stacked_channels = static_cast<std::size_t>(conv.stacked_channels());
-    std::size_t const row = channels * element_size;
     // Per-axis tables: low-resolution position and phase of every output index.
     std::vector<int> py(ly), ry(ly), pz(lz), rz(lz);
     for (int o = 0; o < ly; ++o)
@@ -106,8 +109,6 @@ void shuffle_phases(PhaseConvolution const& conv, std::size_t events, void const
         rz[o] = ax[2].phase(o);
     }
     int const sy = ax[1].upsample, sz = ax[2].upsample;
-    auto const* src = static_cast<unsigned char const*>(stacked);
-    auto* dst = static_cast<unsigned char*>(out);
     long long const rows = static_cast<long long>(events) * lx;
 #pragma omp parallel for schedule(static)
     for (long long r = 0; r < rows; ++r)
@@ -115,16 +116,27 @@ void shuffle_phases(PhaseConvolution const& conv, std::size_t events, void const
         std::size_t const event = static_cast<std::size_t>(r / lx);
         int const ox = static_cast<int>(r % lx);
         int const px = ax[0].position(ox), rx = ax[0].phase(ox);
+        T* out = dst + ((event * lx + ox) * ly) * lz * channels;
         for (int oy = 0; oy < ly; ++oy)
         {
-            for (int oz = 0; oz < lz; ++oz)
+            std::size_t const row = ((event * qx + px) * qy + py[oy]) * qz;
+            int const phase_xy = (rx * sy + ry[oy]) * sz;
+            for (int oz = 0; oz < lz; ++oz, out += channels)
             {
-                std::size_t const q = ((event * qx + px) * qy + py[oy]) * qz + pz[oz];
-                int const phase = (rx * sy + ry[oy]) * sz + rz[oz];
-                std::size_t const o = ((event * lx + ox) * ly + oy) * lz + oz;
-                std::memcpy(dst + o * row, src + (q * stacked_channels + phase * channels) * element_size, row);
+                T const* in = src + (row + pz[oz]) * stacked_channels + (phase_xy + rz[oz]) * channels;
+                for (std::size_t c = 0; c < channels; ++c) out[c] = in[c];
             }
         }
     }
+}
+}  // namespace
+
+void shuffle_phases(PhaseConvolution const& conv, std::size_t events, void const* stacked, void* out,
+                    std::size_t element_size)
+{
+    if (element_size == sizeof(float))
+        shuffle_typed(conv, events, static_cast<float const*>(stacked), static_cast<float*>(out));
+    else
+        shuffle_typed(conv, events, static_cast<std::uint16_t const*>(stacked), static_cast<std::uint16_t*>(out));
 }
 }  // namespace calo::inference::detail
