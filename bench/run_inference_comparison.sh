@@ -13,14 +13,16 @@ showers=${4:-2048}
 root=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$out"
 repeats=${REPEATS:-7}
+batches=${BATCHES:-128 1}
 [ "$model" = b ] && repeats=${REPEATS:-3}
 for threads in 1 2; do
-  OMP_NUM_THREADS=$threads "$build/bench/bench_inference" --model "$model" --threads "$threads" --batch 128 1 \
+  OMP_NUM_THREADS=$threads "$build/bench/bench_inference" --model "$model" --threads "$threads" --batch $batches \
     --repeats "$repeats" --warmup 2 > "$out/calo-$model-$threads.json"
   OMP_NUM_THREADS=$threads /usr/bin/python3 "$root/scripts/reference/bench_generation.py" --model "$model" \
-    --threads "$threads" --batch 128 1 --repeats "$repeats" --warmup 2 > "$out/pytorch-$model-$threads.json" 2>/dev/null
+    --threads "$threads" --batch $batches --repeats "$repeats" --warmup 2 > "$out/pytorch-$model-$threads.json" 2>/dev/null
 done
-CALO3DGAN_INFERENCE_LIBRARY_ONLY=1 "$build/bench/bench_inference" --model "$model" --threads 1 --batch 128 1 \
+"$build/bench/bench_inference" --peak > "$out/peak.json"
+CALO3DGAN_INFERENCE_LIBRARY_ONLY=1 "$build/bench/bench_inference" --model "$model" --threads 1 --batch $batches \
   --repeats "$repeats" --warmup 2 --engines fp32 bf16 > "$out/calo-$model-library-only.json"
 
 # The whole command, model file from a seeded random generator (speed does not depend on the weights).
@@ -65,8 +67,10 @@ print()
 print("| threads | batch | PyTorch fp32 | PyTorch bf16 autocast | calo3dgan libtorch | engine fp32 | engine bf16 | fp32 / PyTorch fp32 | bf16 / PyTorch bf16 |")
 print("|---|---|---|---|---|---|---|---|---|")
 summary = []
+batches = sorted({r["batch"] for r in rows}, reverse=True)
+peak = json.load(open(f"{out}/peak.json"))
 for threads in (1, 2):
-    for batch in (128, 1):
+    for batch in batches:
         p32, p16 = ms("pytorch-fp32", threads, batch), ms("pytorch-bf16", threads, batch)
         t, e32, e16 = ms("torch", threads, batch), ms("fp32", threads, batch), ms("bf16", threads, batch)
         f = lambda v: f"{v:.3f}" if v else "-"
@@ -76,6 +80,16 @@ for threads in (1, 2):
               f"{f'{r32:.1f}x' if r32 else '-'} | {f'{r16:.1f}x' if r16 else '-'} |")
         summary.append(dict(threads=threads, batch=batch, pytorch_fp32=p32, pytorch_bf16=p16, calo_torch=t,
                             engine_fp32=e32, engine_bf16=e16, fp32_speedup=r32, bf16_speedup=r16))
+print()
+macs = next((r["multiply_adds_per_shower"] for r in rows if "multiply_adds_per_shower" in r), None)
+print(f"peak per core (measured FMA / dot-product chains): fp32 {peak['fp32_gflops_per_core']:.0f} GFLOP/s, "
+      f"bf16 {peak['bf16_gflops_per_core']:.0f} GFLOP/s; engine multiply-adds per shower {macs / 1e6:.1f} M")
+for s in summary:
+    for p, key in (("fp32", "engine_fp32"), ("bf16", "engine_bf16")):
+        if s[key]:
+            rate = 2 * macs / (s[key] * 1e-3) * 1e-9
+            print(f"  {p} {s['threads']} thread(s) batch {s['batch']}: {rate:.0f} GFLOP/s = "
+                  f"{100 * rate / (s['threads'] * peak[p + '_gflops_per_core']):.0f} % of peak")
 print()
 print("last layer on oneDNN instead of the hand-written kernel (1 thread, ms per shower):",
       {f"{r['engine']} batch {r['batch']}": round(r["ms_per_shower"], 3) for r in library_only})
@@ -87,7 +101,8 @@ for p, m in mem.items():
     print(f"memory ({m['precision']}): +{m['added_by_model_mb']:.1f} MB holding the model, "
           f"+{m['added_with_generation_mb']:.1f} MB peak after generating 128 showers "
           f"(of which {m['output_buffer_mb']:.1f} MB the caller's output)")
-json.dump(dict(machine=model_name, flags=relevant, model=model, table=summary, library_only=library_only,
+json.dump(dict(machine=model_name, flags=relevant, model=model, table=summary, library_only=library_only, peak=peak,
+               multiply_adds_per_shower=macs,
                command=dict(showers=showers, torch_s=torch_s, engine_fp32_s=fp32_s, engine_auto_s=auto_s),
                memory=mem), open(f"{out}/inference_comparison_{model}.json", "w"), indent=2)
 PY
