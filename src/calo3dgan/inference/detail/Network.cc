@@ -349,6 +349,18 @@ std::shared_ptr<Network::Plan> Network::plan_for(int batch, std::size_t first_st
     if (first_stage == 0)
         plan->input_offset = reserve(static_cast<std::size_t>(batch) * stages_.front()->in_elements * act_size);
     std::size_t scratch_bytes = 0;
+    constexpr int kCaller = -1, kStacked = 2;
+    std::size_t region_bytes[3] = {0, 0, 0};
+    std::vector<std::tuple<std::size_t, int, int>> requests;  // stage, dst region, out region
+    auto const request = [&](std::size_t index, int dst_region, std::size_t dst_bytes, int out_region,
+                             std::size_t out_bytes)
+    {
+        if (dst_region != kCaller)
+            region_bytes[dst_region] = std::max(region_bytes[dst_region], dst_bytes);
+        if (out_region != kCaller)
+            region_bytes[out_region] = std::max(region_bytes[out_region], out_bytes);
+        requests.emplace_back(index, dst_region, out_region);
+    };
 
     for (std::size_t s = first_stage; s < end_stage; ++s)
     {
@@ -361,8 +373,7 @@ std::shared_ptr<Network::Plan> Network::plan_for(int batch, std::size_t first_st
             sp.planar = memory::desc(dims, dt::f32, tag::ncdhw);
             sp.to_planar = dnnl::reorder(dnnl::reorder::primitive_desc(engine_, sp.src, engine_, sp.planar));
             // The kernel reads a few floats past its input (kernel z - 1).
-            sp.dst_offset = reserve(sp.planar.get_size() + 64 * sizeof(float));
-            sp.out_offset = SIZE_MAX;
+            request(plan->stages.size(), kStacked, sp.planar.get_size() + 64 * sizeof(float), kCaller, 0);
             plan->stages.push_back(std::move(sp));
             continue;
         }
@@ -467,19 +478,25 @@ std::shared_ptr<Network::Plan> Network::plan_for(int batch, std::size_t first_st
             sp.bias = memory(bias_md, engine_, stage.bias.data());
 
         scratch_bytes = std::max(scratch_bytes, sp.scratchpad.get_size());
-        if (stage.last && !stage.shuffles())
-        {
-            sp.dst_offset = sp.out_offset = SIZE_MAX;  // the caller's buffer
-        }
+        int const alternate = static_cast<int>(plan->stages.size() % 2);
+        std::size_t const out_bytes = static_cast<std::size_t>(batch) * stage.out_elements * act_size;
+        if (stage.shuffles())
+            request(plan->stages.size(), kStacked, sp.dst.get_size(), stage.last ? kCaller : alternate, out_bytes);
+        else if (stage.last)
+            request(plan->stages.size(), kCaller, 0, kCaller, 0);
         else
-        {
-            sp.dst_offset = reserve(sp.dst.get_size());
-            sp.out_offset = stage.shuffles()
-                                ? (stage.last ? SIZE_MAX
-                                              : reserve(static_cast<std::size_t>(batch) * stage.out_elements * act_size))
-                                : sp.dst_offset;
-        }
+            request(plan->stages.size(), alternate, sp.dst.get_size(), alternate, sp.dst.get_size());
         plan->stages.push_back(std::move(sp));
+    }
+    // Stage outputs alternate between two regions (a stage reads the other
+    // one), a shuffle's stacked input and the last layer's planar input use a
+    // third: the workspace holds three activations, not one per stage.
+    std::size_t region_offset[3];
+    for (int r = 0; r < 3; ++r) region_offset[r] = reserve(region_bytes[r]);
+    for (auto const& [index, dst_region, out_region] : requests)
+    {
+        plan->stages[index].dst_offset = dst_region == kCaller ? SIZE_MAX : region_offset[dst_region];
+        plan->stages[index].out_offset = out_region == kCaller ? SIZE_MAX : region_offset[out_region];
     }
     plan->scratchpad_offset = reserve(scratch_bytes);
     plan->workspace_bytes = offset;
