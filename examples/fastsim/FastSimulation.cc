@@ -9,6 +9,7 @@
 // is const and thread-safe, so the worker threads of a multi-threaded run
 // may share it.
 #include <calo3dgan/inference/Generator.hh>
+#include <calo3dgan/inference/GeneratorModel.hh>
 
 #include <array>
 #include <cmath>
@@ -168,8 +169,9 @@ int main(int argc, char** argv)
         std::vector<double> deposited;
         auto const hits = simulate_event(generator, geometry, particles, seed, 0, deposited);
 
-        std::printf("calo3dgan fast simulation: %d particles, %s, %s precision, %d x %d x %d cells per shower\n", count,
-                    generator.takes_angle() ? "variable angle" : "fixed angle",
+        std::printf("calo3dgan fast simulation: model %s, %d particles, %s, %s precision, %d x %d x %d cells per "
+                    "shower\n",
+                    generator.model().name.c_str(), count, generator.takes_angle() ? "variable angle" : "fixed angle",
                     calo::inference::to_string(generator.precision()), generator.image_shape()[0],
                     generator.image_shape()[1], generator.image_shape()[2]);
         std::printf("%10s %10s %12s %14s\n", "E [GeV]", "theta[deg]", "deposit[GeV]", "deposit / E");
