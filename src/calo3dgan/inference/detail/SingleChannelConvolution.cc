@@ -4,6 +4,14 @@
 #include <cmath>
 #include <vector>
 
+// ifunc resolvers (behind target_clones) run before a sanitizer's runtime is
+// set up and crash it: sanitizer builds take the baseline loop only.
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#    define CALO_VECTOR_CLONES
+#else
+#    define CALO_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+
 namespace calo::inference::detail
 {
 namespace
@@ -17,7 +25,7 @@ namespace
  * compiler builds the loop for AVX-512, AVX2 and a baseline, and the loader
  * picks one for this CPU at run time.
  */
-__attribute__((target_clones("avx512f", "avx2", "default"))) void accumulate_plane(
+CALO_VECTOR_CLONES void accumulate_plane(
     float const* __restrict input, float const* __restrict weight, float* __restrict wide_plane, int channels,
     int in_z, int kx, int ky, int kz, int out_y, std::size_t channel_stride, std::size_t x_stride)
 {
