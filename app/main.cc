@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 
 #include "Commands.hh"
@@ -76,7 +77,11 @@ int main(int argc, char** argv)
     catch (std::exception const& e)
     {
         std::fprintf(stderr, "calo3dgan: error: %s\n", e.what());
-        return 1;
+        // A file whose close failed (a full disk) stays registered in HDF5,
+        // and HDF5's own clean-up at exit then crashes on it: everything of
+        // this run is already closed or removed, so leave without it.
+        std::fflush(nullptr);
+        std::_Exit(1);
     }
     return 0;
 }

@@ -97,3 +97,30 @@ TEST(SimulateCommand, InterruptLeavesNoTruncatedFile)
     }
 }
 }  // namespace calo::test
+
+namespace calo::test
+{
+// A file system that fills up: HDF5 reports ENOSPC. The writer must end with
+// one line and exit 1, leaving nothing behind; simulate used to crash in
+// HDF5's clean-up at exit (139) after a failed close.
+TEST(SimulateCommand, FullDiskGivesOneLineAndLeavesNothing)
+{
+    TempDir dir;
+    auto const mount = dir / "small";
+    std::filesystem::create_directories(mount);
+    if (run_command("mount -t tmpfs -o size=2M tmpfs " + mount).exit_code != 0)
+        GTEST_SKIP() << "cannot mount a 2 MB tmpfs here (needs root): full-disk behaviour not tested";
+    struct Unmount
+    {
+        std::string path;
+        ~Unmount() { run_command("umount " + path); }
+    } const unmount{mount};
+
+    expect_one_line_error(run_calo("-q simulate -o " + mount + "/data --events 3000 --energy 100"), 1,
+                          "No space left on device");
+    EXPECT_TRUE(std::filesystem::is_empty(mount + "/data")) << "a partial or temporary file was left";
+    // The same on a disk that is full from the start.
+    ASSERT_EQ(run_command("dd if=/dev/zero of=" + mount + "/fill bs=1k count=4096 2>/dev/null; true").exit_code, 0);
+    expect_one_line_error(run_calo("-q simulate -o " + mount + "/more --events 10 --energy 100"), 1, "");
+}
+}  // namespace calo::test

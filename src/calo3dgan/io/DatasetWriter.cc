@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <vector>
@@ -118,6 +119,20 @@ void append_images_compressed(H5::DataSet& dataset, hsize_t first, hsize_t count
         if (H5Dwrite_chunk(dataset.getId(), H5P_DEFAULT, 0, offset.data(), chunks[i].size(), chunks[i].data()) < 0)
             throw H5::DataSetIException("H5Dwrite_chunk", "direct chunk write failed");
     }
+}
+
+/*!
+ * Drop the HDF5 handles after a failed write. Their C++ destructors retry
+ * the close and print to std::cerr when it fails again (a full disk): the
+ * failure is reported once, by the exception, so that output is discarded.
+ */
+template<class Handles>
+void drop_after_failure(std::unique_ptr<Handles>& handles)
+{
+    std::streambuf* const saved = std::cerr.rdbuf(nullptr);
+    handles.reset();
+    std::cerr.rdbuf(saved);
+    std::cerr.clear();
 }
 
 void check_values(std::vector<float> const& values, std::size_t n, char const* name, std::string const& path,
@@ -273,7 +288,7 @@ void DatasetWriter::append(EventBatch const& batch)
     }
     catch (...)
     {
-        handles_.reset();
+        drop_after_failure(handles_);
         detail::rethrow_with_context("cannot write events to HDF5 file", file_.temp_path() + " for " + path,
                                      "check free disk space; the partial file was removed");
     }
@@ -296,7 +311,7 @@ void DatasetWriter::commit()
     }
     catch (...)
     {
-        handles_.reset();
+        drop_after_failure(handles_);
         detail::rethrow_with_context("cannot finish HDF5 file", file_.temp_path() + " for " + path,
                                      "check free disk space; the partial file was removed");
     }

@@ -31,6 +31,30 @@ herr_t record_error(hid_t stack, void*)
         last_hdf5_error = message;
     return 0;
 }
+/*!
+ * HDF5's file-driver messages run over several lines ("file write failed:
+ * time = ..., filename = ..., errno = 28, error message = 'No space left on
+ * device', ..."): keep the system's reason, on one line.
+ */
+std::string one_line(std::string const& detail)
+{
+    auto const key = std::string("error message = '");
+    auto const at = detail.find(key);
+    if (at != std::string::npos)
+    {
+        auto const end = detail.find('\'', at + key.size());
+        auto const head = detail.substr(0, detail.find(':'));
+        if (end != std::string::npos)
+            return head + ": " + detail.substr(at + key.size(), end - at - key.size());
+    }
+    std::string line = detail;
+    for (char& c : line)
+    {
+        if (c == '\n' || c == '\r')
+            c = ' ';
+    }
+    return line;
+}
 }  // namespace
 
 void silence_hdf5_errors()
@@ -51,6 +75,7 @@ void rethrow_with_context(std::string const& what, std::string const& where, std
     {
         if (detail.empty())
             detail = e.getDetailMsg();
+        detail = one_line(detail);
         throw InputError(what + " (where: " + where + (detail.empty() ? "" : ": " + detail) + ") — " + hint);
     }
 }
