@@ -144,9 +144,12 @@ inline inference::ConvBlock random_block(Int3 upsample, Int3 pad_before, Int3 pa
  * A small generator with the features of the 3DGAN presets: a 'same' first
  * block without upsampling (foldable into the dense layer), upsampling blocks
  * with asymmetric padding and even kernels, BatchNorm, and a ReLU output with
- * a power transform. Output 9 x 8 x 10 cells.
+ * a power transform. The last block is a valid 2x2x2 convolution to one
+ * channel as in the presets (the engine's hand-written kernel; output 6 x 7 x
+ * 9 cells), or with `padded_last` a padded one (oneDNN; 9 x 8 x 10 cells).
  */
-inline inference::GeneratorModel small_model(inference::Conditioning conditioning, std::uint64_t seed)
+inline inference::GeneratorModel small_model(inference::Conditioning conditioning, std::uint64_t seed,
+                                             bool padded_last = false)
 {
     Rng rng(seed);
     inference::GeneratorModel m;
@@ -163,9 +166,20 @@ inline inference::GeneratorModel small_model(inference::Conditioning conditionin
     m.blocks.push_back(random_block({1, 1, 1}, {1, 1, 0}, {2, 1, 1}, {4, 3, 2}, 4, 8, Activation::leaky_relu, true, rng));
     // up 2x2x3 -> 6x6x12, pad (2,1,1)/(1,2,0) -> 9x9x13, kernel 3x2x4 -> 7x8x10
     m.blocks.push_back(random_block({2, 2, 3}, {2, 1, 1}, {1, 2, 0}, {3, 2, 4}, 8, 5, Activation::leaky_relu, true, rng));
-    // 7x8x10 pad (1,0,0)/(2,1,1) -> 10x9x11, kernel 2x2x2 -> 9x8x10, 1 channel
-    m.blocks.push_back(random_block({1, 1, 1}, {1, 0, 0}, {2, 1, 1}, {2, 2, 2}, 5, 1, Activation::relu, false, rng));
-    m.image_shape = {9, 8, 10};
+    if (padded_last)
+    {
+        // 7x8x10 pad (1,0,0)/(2,1,1) -> 10x9x11, kernel 2x2x2 -> 9x8x10, 1 channel
+        m.blocks.push_back(
+            random_block({1, 1, 1}, {1, 0, 0}, {2, 1, 1}, {2, 2, 2}, 5, 1, Activation::relu, false, rng));
+        m.image_shape = {9, 8, 10};
+    }
+    else
+    {
+        // 7x8x10, kernel 2x2x2 -> 6x7x9, 1 channel
+        m.blocks.push_back(
+            random_block({1, 1, 1}, {0, 0, 0}, {0, 0, 0}, {2, 2, 2}, 5, 1, Activation::relu, false, rng));
+        m.image_shape = {6, 7, 9};
+    }
     m.xscale = 2.0;
     m.power = 0.85;
     m.file_unit_gev = 1.0;
