@@ -39,8 +39,8 @@ def plot_progress(results, path):
     if "seed" in results:
         curve = results["seed"]["curve"]
         ax.step([p["evaluations"] for p in curve], [p["best_test_error"] for p in curve], where="post",
-                color="tab:green", label="fixed network, one training (test)")
-    ax.set_xlabel("candidate trainings (seed network: epochs / epochs per candidate)")
+                color="tab:green", label="fixed network of Carminati et al. 2019, one training (test)")
+    ax.set_xlabel("candidate trainings (fixed network: epochs / epochs per candidate)")
     ax.set_ylabel(error_label(results))
     ax.set_yscale("log")
     ax.set_title("Best candidate so far (selected on validation)")
@@ -66,7 +66,7 @@ def plot_pareto(results, path):
                 color=color, lw=1.5, label=f"{label}: Pareto front")
     if "seed" in results:
         ax.scatter([results["seed"]["parameters"]], [results["seed"]["validation_error"]], marker="*", s=120,
-                   color="tab:green", label="fixed network (its budget)", zorder=5)
+                   color="tab:green", label="fixed network of Carminati et al. 2019", zorder=5)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("trained parameters")
