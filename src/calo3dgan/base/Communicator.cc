@@ -43,7 +43,43 @@ int checked_count(std::size_t count)
                          + " elements is too large for one call — use a smaller fusion buffer");
     return static_cast<int>(count);
 }
+
+//! MPI datatype of a C++ element type.
+template<class T>
+MPI_Datatype mpi_type();
+template<>
+MPI_Datatype mpi_type<float>()
+{
+    return MPI_FLOAT;
+}
+template<>
+MPI_Datatype mpi_type<double>()
+{
+    return MPI_DOUBLE;
+}
 #endif
+
+/*!
+ * In-place reduction of `count` values over all ranks (nothing alone);
+ * with `request`, started and left to MPI_Wait/MPI_Test.
+ */
+template<class T>
+void allreduce_in_place([[maybe_unused]] int size, [[maybe_unused]] T* data, [[maybe_unused]] std::size_t count,
+                        [[maybe_unused]] bool maximum, [[maybe_unused]] void* request = nullptr)
+{
+#if CALO3DGAN_USE_MPI
+    if (size <= 1)
+        return;
+    MPI_Op const op = maximum ? MPI_MAX : MPI_SUM;
+    if (request)
+        check(MPI_Iallreduce(MPI_IN_PLACE, data, checked_count(count), mpi_type<T>(), op, MPI_COMM_WORLD,
+                             static_cast<MPI_Request*>(request)),
+              "MPI_Iallreduce");
+    else
+        check(MPI_Allreduce(MPI_IN_PLACE, data, checked_count(count), mpi_type<T>(), op, MPI_COMM_WORLD),
+              "MPI_Allreduce");
+#endif
+}
 }  // namespace
 
 struct Communicator::Request::Impl
@@ -149,47 +185,26 @@ void Communicator::broadcast(void* data, std::size_t bytes, int root) const
 
 void Communicator::allreduce_sum(float* data, std::size_t count) const
 {
-#if CALO3DGAN_USE_MPI
-    if (size_ > 1)
-        check(MPI_Allreduce(MPI_IN_PLACE, data, checked_count(count), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD),
-              "MPI_Allreduce");
-#else
-    (void)data, (void)count;
-#endif
+    allreduce_in_place(size_, data, count, false);
 }
 
 void Communicator::allreduce_sum(double* data, std::size_t count) const
 {
-#if CALO3DGAN_USE_MPI
-    if (size_ > 1)
-        check(MPI_Allreduce(MPI_IN_PLACE, data, checked_count(count), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD),
-              "MPI_Allreduce");
-#else
-    (void)data, (void)count;
-#endif
+    allreduce_in_place(size_, data, count, false);
 }
 
 void Communicator::allreduce_max(double* data, std::size_t count) const
 {
-#if CALO3DGAN_USE_MPI
-    if (size_ > 1)
-        check(MPI_Allreduce(MPI_IN_PLACE, data, checked_count(count), MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD),
-              "MPI_Allreduce");
-#else
-    (void)data, (void)count;
-#endif
+    allreduce_in_place(size_, data, count, true);
 }
 
 Communicator::Request Communicator::iallreduce_sum(float* data, std::size_t count) const
 {
     Request request;
 #if CALO3DGAN_USE_MPI
-    if (size_ > 1)
-        check(MPI_Iallreduce(MPI_IN_PLACE, data, checked_count(count), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD,
-                             &request.impl_->request),
-              "MPI_Iallreduce");
+    allreduce_in_place(size_, data, count, false, &request.impl_->request);
 #else
-    (void)data, (void)count;
+    allreduce_in_place(size_, data, count, false);
 #endif
     return request;
 }
@@ -198,12 +213,9 @@ Communicator::Request Communicator::iallreduce_sum(double* data, std::size_t cou
 {
     Request request;
 #if CALO3DGAN_USE_MPI
-    if (size_ > 1)
-        check(MPI_Iallreduce(MPI_IN_PLACE, data, checked_count(count), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD,
-                             &request.impl_->request),
-              "MPI_Iallreduce");
+    allreduce_in_place(size_, data, count, false, &request.impl_->request);
 #else
-    (void)data, (void)count;
+    allreduce_in_place(size_, data, count, false);
 #endif
     return request;
 }
