@@ -15,6 +15,7 @@
 #include "InferCommands.hh"
 #include "Metadata.hh"
 #include "MpiRun.hh"
+#include "calo3dgan/base/Constants.hh"
 #include "calo3dgan/base/Error.hh"
 #include "calo3dgan/base/Interrupt.hh"
 #include "calo3dgan/base/ProgressBar.hh"
@@ -33,7 +34,6 @@ namespace calo::app
 {
 namespace
 {
-constexpr double kDegree = M_PI / 180.0;
 //! Upper bound of --energy: far above any 3DGAN training range.
 constexpr double kMaxEnergyGev = 1e6;
 

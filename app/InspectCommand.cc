@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "Commands.hh"
+#include "calo3dgan/base/Constants.hh"
 #include "calo3dgan/base/Interrupt.hh"
 #include "calo3dgan/base/ProgressBar.hh"
 #include "calo3dgan/io/DatasetLayout.hh"
@@ -92,9 +93,9 @@ FileSummary summarise(io::DatasetReader const& reader, std::size_t first, std::s
                 s.visible_fraction.add(sum * unit / batch.energy_gev[i]);
             s.nonzero_cells.add(static_cast<double>(nonzero));
             if (!batch.theta_rad.empty())
-                s.theta_deg.add(batch.theta_rad[i] * 180.0 / M_PI);
+                s.theta_deg.add(batch.theta_rad[i] * 180.0 / kPi);
             if (!batch.mtheta_rad.empty())
-                s.mtheta_deg.add(batch.mtheta_rad[i] * 180.0 / M_PI);
+                s.mtheta_deg.add(batch.mtheta_rad[i] * 180.0 / kPi);
         }
         done += batch.size();
         progress.update(static_cast<std::int64_t>(done));

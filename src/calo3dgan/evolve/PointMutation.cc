@@ -4,6 +4,7 @@
 #include <numeric>
 #include <utility>
 
+#include "calo3dgan/base/Constants.hh"
 #include "calo3dgan/base/Error.hh"
 #include "calo3dgan/base/Random.hh"
 
@@ -15,7 +16,7 @@ namespace
 double box_muller_normal(Rng& rng)
 {
     double const r = std::sqrt(-2.0 * std::log(rng.uniform_open()));
-    return r * std::cos(2.0 * M_PI * rng.uniform());
+    return r * std::cos(2.0 * kPi * rng.uniform());
 }
 }  // namespace
 

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "calo3dgan/base/Constants.hh"
 #include "calo3dgan/infer/ModelUnits.hh"
 
 namespace calo::infer
@@ -86,7 +87,7 @@ inference::GeneratorModel to_generator_model(nn::Generator const& generator, std
     model.file_unit_gev = io::cell_unit_gev(layout_for(config));
     model.energy_range_gev = {train.energy_min * train.yscale, train.energy_max * train.yscale};
     if (config.family == nn::ModelFamily::a)
-        model.angle_range_rad = {M_PI / 2, M_PI / 2};
+        model.angle_range_rad = {kPi / 2, kPi / 2};
     else
         model.angle_range_rad = {train.angle_min_rad, train.angle_max_rad};
     model.config_toml = nn::to_toml_string(config);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "calo3dgan/base/Constants.hh"
 #include "calo3dgan/base/Error.hh"
 
 namespace calo::infer
@@ -37,7 +38,7 @@ std::string range_warning(TrainedRange const& range, double energy_lo_gev, doubl
     }
     if (range.has_angle && !inside(theta_lo_rad, theta_hi_rad, range.angle_min_rad, range.angle_max_rad))
     {
-        double const deg = 180.0 / M_PI;
+        double const deg = 180.0 / kPi;
         message += std::string(message.empty() ? "" : "; ") + "angles " + format_number(theta_lo_rad * deg) + " .. " +
                    format_number(theta_hi_rad * deg) + " deg reach outside the trained range (" +
                    format_number(range.angle_min_rad * deg) + " .. " + format_number(range.angle_max_rad * deg) +

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <tuple>
 
+#include "calo3dgan/base/Constants.hh"
 #include "calo3dgan/base/Error.hh"
 #include "calo3dgan/infer/ModelUnits.hh"
 #include "calo3dgan/nn/Checkpoint.hh"
@@ -11,11 +12,6 @@
 
 namespace calo::infer
 {
-namespace
-{
-constexpr double kPi = 3.14159265358979323846;
-}  // namespace
-
 ShowerGenerator::ShowerGenerator(nn::Generator generator, ShowerGeneratorOptions options)
     : generator_(std::move(generator)), options_(options)
 {

@@ -4,13 +4,13 @@
 #include <cmath>
 
 #include "Distributions.hh"
+#include "calo3dgan/base/Constants.hh"
 #include "calo3dgan/base/Error.hh"
 
 namespace calo::mc
 {
 namespace
 {
-constexpr double kPi = 3.14159265358979323846;
 
 std::string number(double v)
 {

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "calo3dgan/base/Constants.hh"
 #include "calo3dgan/base/Interrupt.hh"
 #include "calo3dgan/base/ParallelFor.hh"
 #include "calo3dgan/base/Random.hh"
@@ -34,7 +35,7 @@ io::EventBatch simulate_batch(ShowerSimulator const& simulator, RunRequest const
         Primary primary;
         primary.particle = request.particle;
         primary.energy_gev = request.energy_gev.sample(rng);
-        primary.theta_rad = request.theta_deg.sample(rng) * M_PI / 180.0;
+        primary.theta_rad = request.theta_deg.sample(rng) * kPi / 180.0;
         float* image = batch.image(i);
         simulator.simulate(primary, rng, batch.shape, image);
         batch.energy_gev[i] = static_cast<float>(primary.energy_gev);

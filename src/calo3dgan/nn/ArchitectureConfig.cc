@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "LayerTable.hh"
+#include "calo3dgan/base/Constants.hh"
 #include "calo3dgan/base/Error.hh"
 
 namespace calo::nn
@@ -152,7 +153,6 @@ DiscriminatorBlockConfig disc_block(Int3 zero_padding, int filters, Int3 kernel,
     return block;
 }
 
-constexpr double kPi = 3.14159265358979323846;
 }  // namespace
 
 ArchitectureConfig preset_a()

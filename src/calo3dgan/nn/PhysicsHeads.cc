@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "calo3dgan/base/Constants.hh"
 #include "calo3dgan/base/Error.hh"
 
 namespace calo::nn
@@ -10,7 +11,6 @@ namespace
 {
 //! Keras K.epsilon(), the floor of d_z^2.
 constexpr double kKerasEpsilon = 1e-7;
-constexpr double kPi = 3.14159265358979323846;
 
 //! `denominator` with zeros replaced by ones.
 torch::Tensor safe(torch::Tensor const& denominator, torch::Tensor const& is_zero)

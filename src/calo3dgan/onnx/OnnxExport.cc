@@ -9,6 +9,7 @@
 
 #include "calo3dgan/BuildInfo.hh"
 #include "calo3dgan/base/AtomicFile.hh"
+#include "calo3dgan/base/Constants.hh"
 #include "calo3dgan/base/Error.hh"
 #include "calo3dgan/infer/ModelUnits.hh"
 #include "calo3dgan/io/DatasetLayout.hh"
@@ -21,7 +22,6 @@ namespace calo::onnx
 {
 namespace
 {
-constexpr double kPi = 3.14159265358979323846;
 //! Keras K.epsilon(), the floor of d_z^2 in the angle head (nn/PhysicsHeads.hh).
 constexpr float kKerasEpsilon = 1e-7f;
 //! Value of the angle head for an event without energy (nn::kEmptyEventAngle).

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "calo3dgan/base/Constants.hh"
 #include "calo3dgan/base/Error.hh"
 #include "calo3dgan/base/ParallelFor.hh"
 #include "calo3dgan/geo/MeasuredAngle.hh"
@@ -12,7 +13,7 @@ namespace calo::physval
 {
 namespace
 {
-constexpr double kRadToDeg = 180.0 / M_PI;
+constexpr double kRadToDeg = 180.0 / kPi;
 
 std::vector<FeatureInfo> describe_features(geo::ImageShape shape, bool with_angles)
 {
