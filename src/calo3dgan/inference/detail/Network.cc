@@ -121,7 +121,7 @@ struct Network::Plan
     std::size_t workspace_bytes = 0;
 
     std::mutex pool_mutex;
-    std::vector<std::unique_ptr<std::vector<unsigned char>>> pool;
+    std::vector<Workspace> pool;
 };
 
 Network::Network(GeneratorModel model, Precision precision, int threads)
@@ -338,7 +338,7 @@ std::shared_ptr<Network::Plan> Network::plan_for(int batch, std::size_t first_st
     plan->first_stage = first_stage;
     plan->end_stage = end_stage;
     dt const act = precision_ == Precision::bf16 ? dt::bf16 : dt::f32;
-    std::size_t const act_size = precision_ == Precision::bf16 ? 2 : 4;
+    std::size_t const act_size = activation_bytes();
     std::size_t offset = 0;
     auto const reserve = [&offset](std::size_t bytes)
     {
@@ -524,9 +524,10 @@ void Network::give_back(Plan& plan, Workspace workspace) const
     plan.pool.push_back(std::move(workspace));
 }
 
-void const* Network::run_stages(Plan& plan, Workspace const& workspace, int batch, void const* source,
+void const* Network::run_stages(Plan const& plan, Workspace const& workspace, void const* source,
                                 float* cells_gev) const
 {
+    int const batch = plan.batch;
     auto* base = reinterpret_cast<unsigned char*>(
         (reinterpret_cast<std::uintptr_t>(workspace->data()) + 63) / 64 * 64);
     auto const at = [&](std::size_t offset) -> void*
@@ -584,7 +585,7 @@ void const* Network::run_stages(Plan& plan, Workspace const& workspace, int batc
         stream.wait();
         if (stage.shuffles())
         {
-            std::size_t const element = stage.last ? sizeof(float) : (precision_ == Precision::bf16 ? 2 : 4);
+            std::size_t const element = stage.last ? sizeof(float) : activation_bytes();
             detail::shuffle_phases(stage.conv, static_cast<std::size_t>(batch), at(sp.dst_offset),
                                    at(sp.out_offset), element);
         }
@@ -597,8 +598,8 @@ void Network::run(std::size_t n, float const* dense_input, float* cells_gev) con
 {
     ThreadCount threads(threads_);
     std::size_t const in_elements = stages_.front()->in_elements;
-    std::size_t const act_size = precision_ == Precision::bf16 ? 2 : 4;
-    std::size_t const between = stages_.front()->out_elements * act_size;  // input stage output per event [bytes]
+    // Bytes per event of the input stage's output, which the convolutions read.
+    std::size_t const between = stages_.front()->out_elements * activation_bytes();
     std::size_t const cells = model_.cells_per_event();
     for (std::size_t first = 0; first < n; first += kInputBatch)
     {
@@ -606,13 +607,13 @@ void Network::run(std::size_t n, float const* dense_input, float* cells_gev) con
         auto input_plan = plan_for(count, 0, 1);
         auto input_workspace = take_workspace(*input_plan);
         auto const* features = static_cast<unsigned char const*>(
-            run_stages(*input_plan, input_workspace, count, dense_input + first * in_elements, nullptr));
+            run_stages(*input_plan, input_workspace, dense_input + first * in_elements, nullptr));
         for (int part = 0; part < count; part += kMicroBatch)
         {
             int const batch = std::min(kMicroBatch, count - part);
             auto plan = plan_for(batch, 1, stages_.size());
             auto workspace = take_workspace(*plan);
-            run_stages(*plan, workspace, batch, features + static_cast<std::size_t>(part) * between,
+            run_stages(*plan, workspace, features + static_cast<std::size_t>(part) * between,
                        cells_gev + (first + static_cast<std::size_t>(part)) * cells);
             give_back(*plan, std::move(workspace));
         }

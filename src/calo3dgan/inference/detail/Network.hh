@@ -63,13 +63,14 @@ class Network
     //! Primitives of stages [first_stage, end_stage) for `batch` events.
     std::shared_ptr<Plan> plan_for(int batch, std::size_t first_stage, std::size_t end_stage) const;
     /*!
-     * Run the plan's stages on `batch` events from `source` (the dense input
-     * as float for a plan that starts at stage 0, else the previous stage's
-     * output). The last stage writes `cells_gev`; otherwise the output stays
-     * in `workspace` and is returned.
+     * Run the plan's stages on its batch of events from `source` (the dense
+     * input as float for a plan that starts at stage 0, else the previous
+     * stage's output). The last stage writes `cells_gev`; otherwise the
+     * output stays in `workspace` and is returned.
      */
-    void const* run_stages(Plan& plan, Workspace const& workspace, int batch, void const* source,
-                           float* cells_gev) const;
+    void const* run_stages(Plan const& plan, Workspace const& workspace, void const* source, float* cells_gev) const;
+    //! Bytes per activation value: 2 in bf16, 4 in fp32.
+    std::size_t activation_bytes() const { return precision_ == Precision::bf16 ? 2 : 4; }
     Workspace take_workspace(Plan& plan) const;
     void give_back(Plan& plan, Workspace workspace) const;
     void build_stages();
