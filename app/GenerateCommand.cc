@@ -193,14 +193,13 @@ class ShowerModel
             config_toml_ = model.config_toml;
             auto const [nx, ny, nz] = model.image_shape;
             shape_ = geo::ImageShape{nx, ny, nz};
-            auto const layout = io::layout_for_shape(shape_);
-            CALO_VALIDATE(layout.has_value(), "model " + name_ + " makes " + shape_.to_string() +
-                                                  " images, which fit no dataset layout (25x25x25 or 51x51x25)");
-            layout_ = *layout;
+            layout_ = infer::layout_for(shape_, name_);
             noise_size_ = engine_->noise_size();
             range_.has_angle = engine_->takes_angle();
-            std::tie(range_.energy_min_gev, range_.energy_max_gev) = std::pair(model.energy_range_gev[0], model.energy_range_gev[1]);
-            std::tie(range_.angle_min_rad, range_.angle_max_rad) = std::pair(model.angle_range_rad[0], model.angle_range_rad[1]);
+            range_.energy_min_gev = model.energy_range_gev[0];
+            range_.energy_max_gev = model.energy_range_gev[1];
+            range_.angle_min_rad = model.angle_range_rad[0];
+            range_.angle_max_rad = model.angle_range_rad[1];
             description_ = std::string("inference engine, ") + inference::to_string(engine_->precision()) + ", " +
                            std::to_string(threads) + " thread(s)";
         }

@@ -14,6 +14,8 @@ namespace calo::infer
  * model whose images fit neither.
  */
 io::Layout layout_for(nn::ArchitectureConfig const& config);
+//! The same for a model known by name and image shape (an exported model file).
+io::Layout layout_for(geo::ImageShape shape, std::string const& model);
 
 /*!
  * The model's preprocessing: the io preset of its family (model A
