@@ -51,14 +51,11 @@ inference::GeneratorModel to_generator_model(nn::Generator const& generator, std
         auto const& b = gen.blocks[i];
         inference::ConvBlock block;
         block.upsample = {b.upsample.x, b.upsample.y, b.upsample.z};
-        // TensorFlow 'same' at stride 1: k - 1 zeros, floor((k - 1) / 2) before.
-        bool const same = b.padding == nn::ConvPadding::same;
-        auto const before = [&](int zp, int k) { return zp + (same ? (k - 1) / 2 : 0); };
-        auto const after = [&](int zp, int k) { return zp + (same ? k - 1 - (k - 1) / 2 : 0); };
-        block.pad_before = {before(b.zero_padding.x, b.kernel.x), before(b.zero_padding.y, b.kernel.y),
-                            before(b.zero_padding.z, b.kernel.z)};
-        block.pad_after = {after(b.zero_padding.x, b.kernel.x), after(b.zero_padding.y, b.kernel.y),
-                           after(b.zero_padding.z, b.kernel.z)};
+        auto const x = nn::conv_zeros(b.zero_padding.x, b.padding, b.kernel.x);
+        auto const y = nn::conv_zeros(b.zero_padding.y, b.padding, b.kernel.y);
+        auto const z = nn::conv_zeros(b.zero_padding.z, b.padding, b.kernel.z);
+        block.pad_before = {x.first, y.first, z.first};
+        block.pad_after = {x.second, y.second, z.second};
         block.kernel = {b.kernel.x, b.kernel.y, b.kernel.z};
         block.in_channels = channels;
         block.out_channels = b.filters;

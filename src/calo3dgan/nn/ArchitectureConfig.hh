@@ -13,6 +13,7 @@
 // use it without pulling in libtorch.
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "calo3dgan/geo/ImageShape.hh"
@@ -50,6 +51,18 @@ enum class ConvPadding
     valid,  //!< no padding
     same,   //!< TensorFlow 'same': total k-1, floor((k-1)/2) before, rest after
 };
+
+/*!
+ * Zeros before and after one axis of a convolution's input: the
+ * ZeroPadding3D width plus TensorFlow 'same' padding at stride 1 (k - 1 in
+ * total, floor((k - 1) / 2) before, the rest after; kernel 6: 2 and 3).
+ */
+inline std::pair<int, int> conv_zeros(int zero_padding, ConvPadding mode, int kernel)
+{
+    int const same_before = mode == ConvPadding::same ? (kernel - 1) / 2 : 0;
+    int const same_after = mode == ConvPadding::same ? kernel - 1 - (kernel - 1) / 2 : 0;
+    return {zero_padding + same_before, zero_padding + same_after};
+}
 
 //! Per-axis integers, ordered (x, y, z) = (D, H, W) of an NCDHW tensor.
 struct Int3

@@ -63,13 +63,11 @@ int get(Int3 v, int axis)
     return axis == 0 ? v.x : axis == 1 ? v.y : v.z;
 }
 
-//! Zeros before and after one axis of a block's convolution input: the
-//! ZeroPadding3D widths plus TensorFlow 'same' padding (floor((k-1)/2) before,
-//! the rest after; nn/detail/Layers.hh plan_padding).
+//! Zeros before and after one axis of a block's convolution input (nn::conv_zeros), as ONNX integers.
 std::pair<std::int64_t, std::int64_t> conv_padding(int zero_padding, nn::ConvPadding mode, int kernel)
 {
-    bool const same = mode == nn::ConvPadding::same;
-    return {zero_padding + (same ? (kernel - 1) / 2 : 0), zero_padding + (same ? kernel - 1 - (kernel - 1) / 2 : 0)};
+    auto const [before, after] = nn::conv_zeros(zero_padding, mode, kernel);
+    return {before, after};
 }
 
 //! ONNX Conv `pads`: [x_begin, y_begin, z_begin, x_end, y_end, z_end].

@@ -40,8 +40,8 @@ struct PaddingPlan
 
 inline PaddingPlan plan_padding(Int3 zero_padding, ConvPadding mode, Int3 kernel)
 {
-    auto const before = [&](int zp, int k) { return zp + (mode == ConvPadding::same ? (k - 1) / 2 : 0); };
-    auto const after = [&](int zp, int k) { return zp + (mode == ConvPadding::same ? k - 1 - (k - 1) / 2 : 0); };
+    auto const before = [&](int zp, int k) { return conv_zeros(zp, mode, k).first; };
+    auto const after = [&](int zp, int k) { return conv_zeros(zp, mode, k).second; };
     PaddingPlan plan;
     plan.symmetric = {before(zero_padding.x, kernel.x), before(zero_padding.y, kernel.y),
                       before(zero_padding.z, kernel.z)};
