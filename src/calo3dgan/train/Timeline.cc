@@ -1,6 +1,9 @@
 #include "calo3dgan/train/Timeline.hh"
 
+#include <cmath>
 #include <filesystem>
+
+#include <nlohmann/json.hpp>
 
 #include "calo3dgan/base/AtomicFile.hh"
 #include "calo3dgan/base/Error.hh"
@@ -11,23 +14,34 @@ namespace calo::train
 {
 namespace
 {
-//! JSON string literal of an (ASCII) name.
-std::string quoted(std::string const& text)
-{
-    std::string out = "\"";
-    for (char c : text)
-    {
-        if (c == '"' || c == '\\')
-            out += '\\';
-        if (static_cast<unsigned char>(c) >= 0x20)
-            out += c;
-    }
-    return out + '"';
-}
+// Ordered: keys appear in the order written (name, cat, ph, pid, tid, ...),
+// as trace viewers and people reading the file expect.
+using Json = nlohmann::ordered_json;
 
 char const* lane_name(int lane)
 {
     return lane == 0 ? "compute" : "communication";
+}
+
+//! Trace timestamps are microseconds with nanosecond resolution.
+double to_ns_resolution(double us)
+{
+    return std::round(us * 1e3) / 1e3;
+}
+
+//! One event per line, each followed by a comma: the array stays valid JSON
+//! for viewers even if the run dies before close() (see the header).
+void write_event(std::FILE* stream, Json const& event, char const* separator = ",\n")
+{
+    // Names are ASCII; replace rather than throw on a stray invalid byte.
+    std::string const text = event.dump(-1, ' ', false, Json::error_handler_t::replace);
+    std::fprintf(stream, "%s%s", text.c_str(), separator);
+}
+
+//! Metadata event naming a process (rank) or thread (lane) in the viewer.
+Json metadata(char const* kind, int pid, int tid, std::string const& name)
+{
+    return Json{{"name", kind}, {"ph", "M"}, {"pid", pid}, {"tid", tid}, {"args", {{"name", name}}}};
 }
 }  // namespace
 
@@ -48,15 +62,9 @@ Timeline::Timeline(std::string path, int rank) : path_(std::move(path)), rank_(r
     CALO_VALIDATE(stream_, "cannot write the timeline (where: " + path_ + ") — choose another --timeline path");
     zero_ = std::chrono::steady_clock::now();
     std::fprintf(stream_, "[\n");
-    std::fprintf(stream_,
-                 R"({"name":"process_name","ph":"M","pid":%d,"tid":0,"args":{"name":"rank %d"}})"
-                 ",\n",
-                 rank_, rank_);
+    write_event(stream_, metadata("process_name", rank_, 0, "rank " + std::to_string(rank_)));
     for (int lane = 0; lane < 2; ++lane)
-        std::fprintf(stream_,
-                     R"({"name":"thread_name","ph":"M","pid":%d,"tid":%d,"args":{"name":"%s"}})"
-                     ",\n",
-                     rank_, lane, lane_name(lane));
+        write_event(stream_, metadata("thread_name", rank_, lane, lane_name(lane)));
 }
 
 Timeline::~Timeline()
@@ -76,26 +84,28 @@ double Timeline::now_us() const
     return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - zero_).count();
 }
 
-void Timeline::write_locked(std::string const& event)
-{
-    if (stream_)
-        std::fprintf(stream_, "%s,\n", event.c_str());
-}
-
 void Timeline::record(Lane lane, std::string const& name, double start_us, double end_us,
                       std::string const& args_json)
 {
-    char times[96];
+    int const tid = static_cast<int>(lane);
     double const duration = end_us > start_us ? end_us - start_us : 0.0;
-    std::snprintf(times, sizeof times, R"("ts":%.3f,"dur":%.3f)", start_us, duration);
-    std::string event = R"({"name":)" + quoted(name) + R"(,"cat":")" + lane_name(static_cast<int>(lane))
-                        + R"(","ph":"X","pid":)" + std::to_string(rank_) + R"(,"tid":)"
-                        + std::to_string(static_cast<int>(lane)) + "," + times;
+    Json event{{"name", name},
+               {"cat", lane_name(tid)},
+               {"ph", "X"},
+               {"pid", rank_},
+               {"tid", tid},
+               {"ts", to_ns_resolution(start_us)},
+               {"dur", to_ns_resolution(duration)}};
     if (!args_json.empty())
-        event += R"(,"args":)" + args_json;
-    event += "}";
+    {
+        auto args = Json::parse(args_json, nullptr, /*allow_exceptions=*/false);
+        CALO_VALIDATE(args.is_object(), "timeline event arguments are not a JSON object (where: event '" + name
+                                            + "': " + args_json + ") — this is a bug in the caller");
+        event["args"] = std::move(args);
+    }
     std::lock_guard<std::mutex> lock(mutex_);
-    write_locked(event);
+    if (stream_)
+        write_event(stream_, event);
 }
 
 void Timeline::begin(Lane lane, char const* name)
@@ -126,10 +136,9 @@ void Timeline::close()
     if (!stream_)
         return;
     // A last event without a trailing comma closes the array validly.
-    std::fprintf(stream_,
-                 R"({"name":"trace_end","ph":"i","s":"p","pid":%d,"tid":0,"ts":%.3f})"
-                 "\n]\n",
-                 rank_, now_us());
+    Json const end{{"name", "trace_end"}, {"ph", "i"}, {"s", "p"}, {"pid", rank_}, {"tid", 0},
+                   {"ts", to_ns_resolution(now_us())}};
+    write_event(stream_, end, "\n]\n");
     bool const ok = std::fclose(stream_) == 0;
     stream_ = nullptr;
     CALO_VALIDATE(ok, "cannot finish the timeline (where: " + path_ + ") — check the disk space");

@@ -59,8 +59,6 @@ class Timeline
     std::string const& path() const { return path_; }
 
   private:
-    void write_locked(std::string const& event);
-
     std::string path_;
     int rank_;
     std::chrono::steady_clock::time_point zero_;
