@@ -10,9 +10,9 @@
 
 #include <chrono>
 #include <cstdio>
-#include <map>
 #include <string>
 
+#include "BenchSupport.hh"
 #include "calo3dgan/base/Communicator.hh"
 #include "calo3dgan/base/Error.hh"
 #include "calo3dgan/evolve/ElitistStrategy.hh"
@@ -25,53 +25,49 @@
 
 namespace
 {
-std::map<std::string, std::string> parse(int argc, char** argv)
+struct Options
 {
-    std::map<std::string, std::string> options{{"events", "5000"}, {"batch", "128"},  {"lambda", "8"},
-                                               {"generations", "300"}, {"warmup", "20"}, {"threads", "1"}};
-    for (int i = 1; i + 1 < argc; i += 2)
-    {
-        std::string const key = argv[i];
-        CALO_VALIDATE_USAGE(key.rfind("--", 0) == 0, "unexpected argument '" + key + "'");
-        options[key.substr(2)] = argv[i + 1];
-    }
-    CALO_VALIDATE_USAGE(options.count("data"), "--data DIR is required");
-    return options;
-}
+    std::string data;  //!< dataset folder or file (calo3dgan simulate)
+    std::size_t events = 5000;  //!< training showers
+    std::size_t batch = 128;  //!< showers per fitness evaluation
+    int lambda = 8;  //!< children per generation
+    int generations = 300;  //!< timed generations
+    int warmup = 20;  //!< untimed generations
+    int threads = 1;  //!< torch threads per rank
+};
 
-int run(int argc, char** argv)
+int run(Options const& opt)
 {
     using namespace calo;
-    auto const opt = parse(argc, argv);
     auto const& comm = Communicator::world();
-    at::set_num_threads(std::stoi(opt.at("threads")));
-    io::DatasetReader const reader({opt.at("data")});
-    auto const train = evolve::project_showers(reader, 0, std::stoul(opt.at("events")));
+    at::set_num_threads(opt.threads);
+    io::DatasetReader const reader({opt.data});
+    auto const train = evolve::project_showers(reader, 0, opt.events);
     evolve::EnergyRegressor const regressor(train.rows, train.cols, {});
-    evolve::MinibatchSchedule const schedule(train.size(), std::stoul(opt.at("batch")), 1);
+    evolve::MinibatchSchedule const schedule(train.size(), opt.batch, 1);
     evolve::PointMutation const mutation({0.1, evolve::MutationDistribution::uniform});
     evolve::RegressionFitness const fitness(regressor, train, schedule);
     evolve::ElitistStrategy::Options o;
-    o.children = std::stoi(opt.at("lambda"));
+    o.children = opt.lambda;
     o.step_size.initial_power = 0.005;
     evolve::ElitistStrategy strategy(regressor.space(), mutation, fitness, comm, o);
     strategy.initialize();
-    for (int g = 0; g < std::stoi(opt.at("warmup")); ++g)
+    for (int g = 0; g < opt.warmup; ++g)
         strategy.step();
     comm.barrier();
     auto const before = strategy.evaluations();
     auto const start = std::chrono::steady_clock::now();
-    int const generations = std::stoi(opt.at("generations"));
+    int const generations = opt.generations;
     for (int g = 0; g < generations; ++g)
         strategy.step();
     comm.barrier();
     double const seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     auto const evaluations = strategy.evaluations() - before;
     if (comm.is_root())
-        std::printf("{\"ranks\": %d, \"threads_per_rank\": %s, \"lambda\": %d, \"batch\": %s, \"generations\": %d, "
+        std::printf("{\"ranks\": %d, \"threads_per_rank\": %d, \"lambda\": %d, \"batch\": %zu, \"generations\": %d, "
                     "\"fitness_evaluations\": %lld, \"seconds\": %.4f, \"evaluations_per_second\": %.1f, "
                     "\"ms_per_generation\": %.4f}\n",
-                    comm.size(), opt.at("threads").c_str(), o.children, opt.at("batch").c_str(), generations,
+                    comm.size(), opt.threads, o.children, opt.batch, generations,
                     static_cast<long long>(evaluations), seconds, evaluations / seconds,
                     1e3 * seconds / generations);
     return 0;
@@ -80,9 +76,21 @@ int run(int argc, char** argv)
 
 int main(int argc, char** argv)
 {
+    CLI::App app("Fitness evaluations/s of the distributed (1+lambda) GA (alone or under mpirun: bench/run_evolve.sh)",
+                 "bench_evolve");
+    Options options;
+    app.add_option("--data", options.data, "Showers from calo3dgan simulate")->required();
+    app.add_option("--events", options.events, "Training showers")->capture_default_str();
+    app.add_option("--batch", options.batch, "Showers per fitness evaluation")->capture_default_str();
+    app.add_option("--lambda", options.lambda, "Children per generation")->capture_default_str();
+    app.add_option("--generations", options.generations, "Timed generations")->capture_default_str();
+    app.add_option("--warmup", options.warmup, "Untimed generations")->capture_default_str();
+    app.add_option("--threads", options.threads, "Torch threads per rank")->capture_default_str();
+    if (auto const exit_code = calo::bench::parse_command_line(app, argc, argv))
+        return *exit_code;
     try
     {
-        int const rc = run(argc, argv);
+        int const rc = run(options);
         calo::Communicator::finalize();
         return rc;
     }

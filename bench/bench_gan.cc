@@ -27,28 +27,22 @@
 #include <torch/csrc/autograd/profiler_legacy.h>
 #include <nlohmann/json.hpp>
 
-#include <chrono>
 #include <cmath>
 #include <cstdlib>
-#include <ctime>
 #include <fstream>
 #include <filesystem>
 #include <iostream>
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include <unistd.h>
 
+#include "BenchSupport.hh"
 #include "calo3dgan/base/Error.hh"
 #include "calo3dgan/base/Random.hh"
 #include "calo3dgan/io/DatasetReader.hh"
-#include "calo3dgan/io/DatasetWriter.hh"
-#include "calo3dgan/io/EventBatch.hh"
 #include "calo3dgan/io/Preprocessing.hh"
-#include "calo3dgan/mc/ShowerSimulator.hh"
-#include "calo3dgan/mc/SimulatedBatch.hh"
 #include "calo3dgan/nn/ArchitectureConfig.hh"
 #include "calo3dgan/nn/Generator.hh"
 #include "calo3dgan/nn/LatentSampler.hh"
@@ -60,22 +54,9 @@ namespace fs = std::filesystem;
 
 namespace
 {
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point start)
-{
-    return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-//! CPU time of the whole process (all threads) [s]. On this kind of virtual
-//! machine the wall time also contains time the host gave to other guests;
-//! the CPU time does not, so it is reported next to it as a noise check.
-double process_cpu_seconds()
-{
-    timespec t{};
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
-}
+using calo::bench::Clock;
+using calo::bench::process_cpu_seconds;
+using calo::bench::seconds_since;
 
 //! Step-by-step turn taking with an orchestrator through two named pipes; a
 //! no-op when no pipes are given.
@@ -113,31 +94,30 @@ class Turns
     std::ofstream out_;
 };
 
-//! "--key value" pairs after the mode word.
-std::map<std::string, std::string> parse_options(int argc, char** argv)
+struct WriteDataOptions
 {
-    std::map<std::string, std::string> options;
-    for (int i = 2; i < argc; i += 2)
-    {
-        std::string const key = argv[i];
-        CALO_VALIDATE_USAGE(key.rfind("--", 0) == 0 && i + 1 < argc,
-                            "expected '--option value' pairs, got '" + key + "' — see the header of bench_gan.cc");
-        options[key.substr(2)] = argv[i + 1];
-    }
-    return options;
-}
+    std::string model = "a";  //!< a or b
+    long long events = 256;
+    std::string out;  //!< the HDF5 file to write
+    std::uint64_t seed = 1;
+};
 
-std::string option(std::map<std::string, std::string> const& options, std::string const& key, std::string fallback)
+struct RunOptions
 {
-    auto const it = options.find(key);
-    return it == options.end() ? fallback : it->second;
-}
-
-long long int_option(std::map<std::string, std::string> const& options, std::string const& key, long long fallback)
-{
-    auto const it = options.find(key);
-    return it == options.end() ? fallback : std::stoll(it->second);
-}
+    std::string model = "a";  //!< a or b
+    std::string data;  //!< HDF5 file from write-data
+    long long threads = 2;  //!< torch intra-op threads
+    long long batch = 16;  //!< training batch
+    long long warmup = 3;  //!< untimed training steps
+    long long steps = 5;  //!< timed training steps
+    long long gen_batch = 128;  //!< showers per generation call
+    long long gen_warmup = 1;  //!< untimed generation calls
+    long long gen_steps = 3;  //!< timed generation calls
+    std::string device = "cpu";  //!< cpu or cuda
+    std::uint64_t seed = 1;
+    std::string profile;  //!< prefix of the profiler's traces; empty: no profile
+    std::string turn_in, turn_out;  //!< turn-taking pipes; empty: none
+};
 
 calo::nn::ArchitectureConfig model_config(std::string const& model)
 {
@@ -147,55 +127,35 @@ calo::nn::ArchitectureConfig model_config(std::string const& model)
 
 //! Simulated showers in the layout of the model (the same generator as the
 //! training tests, calo::mc::ShowerSimulator with its tuned defaults).
-int write_data(std::map<std::string, std::string> const& options)
+int write_data(WriteDataOptions const& options)
 {
-    std::string const model = option(options, "model", "a");
-    model_config(model);
-    auto const events = int_option(options, "events", 256);
-    auto const seed = static_cast<std::uint64_t>(int_option(options, "seed", 1));
-    std::string const out = option(options, "out", "");
-    CALO_VALIDATE_USAGE(!out.empty(), "write-data needs --out FILE");
-    auto const layout = model == "a" ? calo::io::Layout::fixed_angle : calo::io::Layout::variable_angle;
-    // A: the generator's y range (10-500 GeV); B: the reduced angle data (100-200 GeV, 60-120 deg).
-    double const e_lo = model == "a" ? 10.0 : 100.0;
-    double const e_hi = model == "a" ? 500.0 : 200.0;
-
-    calo::mc::RunRequest request;
-    request.energy_gev = calo::mc::ValueSpec::range(e_lo, e_hi);
-    if (layout == calo::io::Layout::variable_angle)
-        request.theta_deg = calo::mc::ValueSpec::range(60, 120);
-    request.layout = layout;
-    request.seed = seed;
-    auto const batch = calo::mc::simulate_batch(calo::mc::ShowerSimulator{}, request, 0, events);
-    nlohmann::json const meta = {{"tool", "bench_gan"}, {"model", model}, {"seed", seed}};
-    calo::io::DatasetWriter writer(out, layout, batch.shape, meta.dump(), true);
-    writer.append(batch);
-    writer.commit();
-    std::cerr << "bench_gan: wrote " << events << " model-" << model << " showers to " << out << '\n';
+    nlohmann::json const meta = {{"tool", "bench_gan"}, {"model", options.model}, {"seed", options.seed}};
+    calo::bench::write_simulated_showers(options.out, options.model, options.events, options.seed, meta.dump());
+    std::cerr << "bench_gan: wrote " << options.events << " model-" << options.model << " showers to "
+              << options.out << '\n';
     return 0;
 }
 
-int run(std::map<std::string, std::string> const& options)
+int run(RunOptions const& options)
 {
-    std::string const model = option(options, "model", "a");
+    std::string const& model = options.model;
     auto config = model_config(model);
-    std::string const data_path = option(options, "data", "");
-    CALO_VALIDATE_USAGE(!data_path.empty(), "run needs --data FILE (make one with write-data)");
-    auto const threads = int_option(options, "threads", 2);
-    auto const batch = int_option(options, "batch", 16);
-    auto const warmup = int_option(options, "warmup", 3);
-    auto const steps = int_option(options, "steps", 5);
-    auto const gen_batch = int_option(options, "gen-batch", 128);
-    auto const gen_warmup = int_option(options, "gen-warmup", 1);
-    auto const gen_steps = int_option(options, "gen-steps", 3);
-    auto const seed = static_cast<std::uint64_t>(int_option(options, "seed", 1));
-    std::string const device_name = option(options, "device", "cpu");
-    std::string const profile_path = option(options, "profile", "");
+    std::string const& data_path = options.data;
+    auto const threads = options.threads;
+    auto const batch = options.batch;
+    auto const warmup = options.warmup;
+    auto const steps = options.steps;
+    auto const gen_batch = options.gen_batch;
+    auto const gen_warmup = options.gen_warmup;
+    auto const gen_steps = options.gen_steps;
+    auto const seed = options.seed;
+    std::string const& device_name = options.device;
+    std::string const& profile_path = options.profile;
     CALO_VALIDATE_USAGE(threads > 0 && batch > 0 && gen_batch > 0 && steps >= 0 && gen_steps >= 0 && warmup >= 0
                             && gen_warmup >= 0,
                         "--threads, --batch and --gen-batch must be positive, the step counts >= 0");
     torch::Device const device(device_name);
-    Turns turns(option(options, "turn-in", ""), option(options, "turn-out", ""));
+    Turns turns(options.turn_in, options.turn_out);
 
     torch::set_num_threads(static_cast<int>(threads));
     config.train.batch_size = static_cast<int>(batch);
@@ -338,15 +298,50 @@ int run(std::map<std::string, std::string> const& options)
 
 int main(int argc, char** argv)
 {
+    CLI::App app("Training samples/s and generated showers/s of the C++ 3DGAN (the C++ half of "
+                 "bench/run_gan_comparison.sh)",
+                 "bench_gan");
+    app.require_subcommand(1);
+    WriteDataOptions write_options;
+    auto* write_command
+        = app.add_subcommand("write-data", "Simulate showers in the model's layout into an HDF5 file both sides read");
+    write_command->add_option("--model", write_options.model, "Model a (25x25x25, 10-500 GeV) or b (51x51x25, "
+                                                               "100-200 GeV, 60-120 deg)")
+        ->check(CLI::IsMember({"a", "b"}))
+        ->capture_default_str();
+    write_command->add_option("--events", write_options.events, "Showers to simulate")->capture_default_str();
+    write_command->add_option("--out", write_options.out, "HDF5 file to write")->required();
+    write_command->add_option("--seed", write_options.seed, "Master seed of the simulation")->capture_default_str();
+
+    RunOptions run_options;
+    auto* run_command = app.add_subcommand(
+        "run", "Time training steps (data path + GanTrainer::train_step), then generation; print one JSON object");
+    run_command->add_option("--model", run_options.model, "Model a or b")
+        ->check(CLI::IsMember({"a", "b"}))
+        ->capture_default_str();
+    run_command->add_option("--data", run_options.data, "HDF5 file from write-data")->required();
+    run_command->add_option("--threads", run_options.threads, "Torch threads")->capture_default_str();
+    run_command->add_option("--batch", run_options.batch, "Training batch")->capture_default_str();
+    run_command->add_option("--warmup", run_options.warmup, "Untimed training steps")->capture_default_str();
+    run_command->add_option("--steps", run_options.steps, "Timed training steps")->capture_default_str();
+    run_command->add_option("--gen-batch", run_options.gen_batch, "Showers per generation call")
+        ->capture_default_str();
+    run_command->add_option("--gen-warmup", run_options.gen_warmup, "Untimed generation calls")->capture_default_str();
+    run_command->add_option("--gen-steps", run_options.gen_steps, "Timed generation calls")->capture_default_str();
+    run_command->add_option("--device", run_options.device, "cpu or cuda")->capture_default_str();
+    run_command->add_option("--seed", run_options.seed, "Master seed")->capture_default_str();
+    run_command->add_option("--profile", run_options.profile,
+                            "Record the last timed step and call as Chrome traces PREFIX.train.json, PREFIX.gen.json");
+    run_command->add_option("--turn-in", run_options.turn_in, "Pipe to wait on for a line before each step");
+    run_command->add_option("--turn-out", run_options.turn_out, "Pipe to write \"done\" to after each step");
+
+    if (auto const exit_code = calo::bench::parse_command_line(app, argc, argv))
+        return *exit_code;
     try
     {
-        std::string const mode = argc > 1 ? argv[1] : "";
-        auto const options = parse_options(argc, argv);
-        if (mode == "write-data")
-            return write_data(options);
-        if (mode == "run")
-            return run(options);
-        throw calo::UsageError("usage: bench_gan write-data|run --option value ... (see bench/bench_gan.cc)");
+        if (*write_command)
+            return write_data(write_options);
+        return run(run_options);
     }
     catch (calo::UsageError const& e)
     {

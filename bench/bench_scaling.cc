@@ -27,29 +27,23 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <map>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <time.h>
 #include <unistd.h>
 
+#include "BenchSupport.hh"
 #include "calo3dgan/base/Communicator.hh"
 #include "calo3dgan/base/Error.hh"
 #include "calo3dgan/base/Random.hh"
 #include "calo3dgan/io/DatasetReader.hh"
-#include "calo3dgan/io/DatasetWriter.hh"
-#include "calo3dgan/io/EventBatch.hh"
 #include "calo3dgan/io/Preprocessing.hh"
-#include "calo3dgan/mc/ShowerSimulator.hh"
-#include "calo3dgan/mc/SimulatedBatch.hh"
 #include "calo3dgan/nn/ArchitectureConfig.hh"
 #include "calo3dgan/train/DataParallel.hh"
 #include "calo3dgan/train/GanTrainer.hh"
@@ -60,55 +54,25 @@ namespace fs = std::filesystem;
 
 namespace
 {
-using Clock = std::chrono::steady_clock;
 using calo::Communicator;
+using calo::bench::Clock;
+using calo::bench::machine_busy_seconds;
+using calo::bench::process_cpu_seconds;
+using calo::bench::seconds_since;
 
-double seconds_since(Clock::time_point start)
+struct Options
 {
-    return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-std::map<std::string, std::string> parse(int argc, char** argv)
-{
-    std::map<std::string, std::string> options;
-    for (int i = 1; i < argc; ++i)
-    {
-        std::string const key = argv[i];
-        CALO_VALIDATE_USAGE(key.rfind("--", 0) == 0, "unexpected argument '" + key + "'");
-        if (key == "--no-overlap")
-            options["no-overlap"] = "1";
-        else
-        {
-            CALO_VALIDATE_USAGE(i + 1 < argc, key + " needs a value");
-            options[key.substr(2)] = argv[++i];
-        }
-    }
-    return options;
-}
-
-std::string option(std::map<std::string, std::string> const& o, std::string const& key, std::string const& fallback)
-{
-    auto const it = o.find(key);
-    return it == o.end() ? fallback : it->second;
-}
-
-//! Simulated showers for the model's layout (as bench_gan write-data).
-void write_data(std::string const& path, std::string const& model, int events)
-{
-    auto const layout = model == "a" ? calo::io::Layout::fixed_angle : calo::io::Layout::variable_angle;
-    double const e_lo = model == "a" ? 10.0 : 100.0;
-    double const e_hi = model == "a" ? 500.0 : 200.0;
-    calo::mc::RunRequest request;
-    request.energy_gev = calo::mc::ValueSpec::range(e_lo, e_hi);
-    if (layout == calo::io::Layout::variable_angle)
-        request.theta_deg = calo::mc::ValueSpec::range(60, 120);
-    request.layout = layout;
-    request.seed = 7;
-    auto const batch = calo::mc::simulate_batch(calo::mc::ShowerSimulator{}, request, 0, events);
-    calo::io::DatasetWriter writer(path, layout, batch.shape, R"({"tool":"bench_scaling"})", true);
-    writer.append(batch);
-    writer.commit();
-}
+    std::string model = "a";  //!< a or b
+    int batch = 2;  //!< events per rank and step
+    int warmup = 1;  //!< untimed steps before each measurement
+    int steps = 4;  //!< timed steps per measurement
+    int rounds = 3;  //!< solo + data-parallel measurements
+    int events = 48;  //!< simulated showers (at least one global batch)
+    double fusion_mb = 64;  //!< gradient fusion buffer [MB]
+    bool no_overlap = false;  //!< reduce only after backward
+    double max_foreign_load = 0.05;  //!< share of the cores other processes may use in a kept round
+    std::string out;  //!< JSON result file (also printed); empty: print only
+};
 
 std::string broadcast_string(Communicator const& comm, std::string text)
 {
@@ -156,25 +120,6 @@ std::vector<AllreduceTiming> time_allreduce(Communicator const& comm)
         timings.push_back({bytes, max_over_ranks(comm, seconds_since(start) / reps)});
     }
     return timings;
-}
-
-//! CPU time [s] this process has used.
-double process_cpu_seconds()
-{
-    timespec t{};
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
-}
-
-//! Busy CPU time [s] of the whole machine (Linux /proc/stat; 0 elsewhere).
-double machine_busy_seconds()
-{
-    std::ifstream in("/proc/stat");
-    std::string cpu;
-    double user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
-    if (!(in >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal))
-        return 0;
-    return (user + nice + system + irq + softirq + steal) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 /*!
@@ -241,20 +186,18 @@ double ring_seconds(int p, double bytes, double alpha, double beta)
     return 2.0 * (p - 1) * alpha + 2.0 * (p - 1) / p * bytes * beta;
 }
 
-int run(int argc, char** argv)
+int run(Options const& options)
 {
     auto& comm = Communicator::world();
-    auto const options = parse(argc, argv);
-    std::string const model = option(options, "model", "a");
-    CALO_VALIDATE_USAGE(model == "a" || model == "b", "--model must be a or b");
-    int const batch = std::stoi(option(options, "batch", "2"));
-    int const warmup = std::stoi(option(options, "warmup", "1"));
-    int const steps = std::stoi(option(options, "steps", "4"));
-    int const rounds = std::stoi(option(options, "rounds", "3"));
-    int const events = std::stoi(option(options, "events", "48"));
-    double const fusion_mb = std::stod(option(options, "fusion-mb", "64"));
-    bool const overlap = !options.count("no-overlap");
-    std::string const out = option(options, "out", "");
+    std::string const& model = options.model;
+    int const batch = options.batch;
+    int const warmup = options.warmup;
+    int const steps = options.steps;
+    int const rounds = options.rounds;
+    int const events = options.events;
+    double const fusion_mb = options.fusion_mb;
+    bool const overlap = !options.no_overlap;
+    std::string const& out = options.out;
     int const ranks = comm.size();
     CALO_VALIDATE_USAGE(batch > 0 && steps > 0 && rounds > 0 && warmup >= 0, "--batch, --steps, --rounds > 0");
     CALO_VALIDATE_USAGE(events >= batch * ranks, "--events must hold one global batch");
@@ -268,7 +211,7 @@ int run(int argc, char** argv)
     {
         folder = (fs::temp_directory_path() / ("bench_scaling_" + std::to_string(::getpid()))).string();
         fs::create_directories(folder);
-        write_data(folder + "/showers.h5", model, events);
+        calo::bench::write_simulated_showers(folder + "/showers.h5", model, events, 7, R"({"tool":"bench_scaling"})");
     }
     folder = broadcast_string(comm, folder);
     comm.barrier();
@@ -340,7 +283,7 @@ int run(int argc, char** argv)
     };
     // Rounds where other processes took more than this share of the cores
     // are reported but left out of the summary.
-    double const max_foreign = std::stod(option(options, "max-foreign-load", "0.05"));
+    double const max_foreign = options.max_foreign_load;
     int clean_rounds = 0;
     std::vector<double> solo_by_rank(ranks, 0.0);  // seconds of clean solo rounds per rank
     std::vector<int> solo_rounds_by_rank(ranks, 0);
@@ -509,9 +452,27 @@ int run(int argc, char** argv)
 
 int main(int argc, char** argv)
 {
+    // Parsed before MPI starts: a usage error ends every rank cleanly.
+    CLI::App app("Weak scaling of data-parallel 3DGAN training over MPI (run under mpirun: bench/run_scaling.sh)",
+                 "bench_scaling");
+    Options options;
+    app.add_option("--model", options.model, "Model a or b")->check(CLI::IsMember({"a", "b"}))->capture_default_str();
+    app.add_option("--batch", options.batch, "Events per rank and step")->capture_default_str();
+    app.add_option("--warmup", options.warmup, "Untimed steps before each measurement")->capture_default_str();
+    app.add_option("--steps", options.steps, "Timed steps per measurement")->capture_default_str();
+    app.add_option("--rounds", options.rounds, "Rounds of solo and data-parallel measurements")->capture_default_str();
+    app.add_option("--events", options.events, "Simulated showers (at least one global batch)")->capture_default_str();
+    app.add_option("--fusion-mb", options.fusion_mb, "Gradient fusion buffer [MB]")->capture_default_str();
+    app.add_flag("--no-overlap", options.no_overlap, "Reduce gradients only after backward");
+    app.add_option("--max-foreign-load", options.max_foreign_load,
+                   "Leave out rounds in which other processes used more than this share of the cores")
+        ->capture_default_str();
+    app.add_option("--out", options.out, "Also write the JSON result to this file");
+    if (auto const exit_code = calo::bench::parse_command_line(app, argc, argv))
+        return *exit_code;
     try
     {
-        int const code = run(argc, argv);
+        int const code = run(options);
         Communicator::finalize();
         return code;
     }
