@@ -13,7 +13,13 @@ add_library(calo_libdeflate INTERFACE)
 target_include_directories(calo_libdeflate SYSTEM INTERFACE ${CALO_LIBDEFLATE_INCLUDE_DIR})
 target_link_libraries(calo_libdeflate INTERFACE ${CALO_LIBDEFLATE_LIBRARY})
 find_package(PkgConfig REQUIRED)
-pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)
+pkg_check_modules(TOMLPP REQUIRED tomlplusplus)
+# toml++ header-only, so that its formatter writes floats with std::to_chars
+# (shortest text that reads back exactly); Debian's shared build uses a
+# stream with 17 digits (0.3 -> 0.29999999999999999).
+add_library(calo_tomlpp INTERFACE)
+target_include_directories(calo_tomlpp SYSTEM INTERFACE ${TOMLPP_INCLUDE_DIRS})
+target_compile_definitions(calo_tomlpp INTERFACE TOML_HEADER_ONLY=1 TOML_FLOAT_CHARCONV=1)
 find_package(Torch REQUIRED)
 
 # Torch's flags (e.g. -D_GLIBCXX_USE_CXX11_ABI) must reach every target that

@@ -2,8 +2,9 @@
 """Compares two folders written by record_outputs.sh number for number.
 
 HDF5 datasets and attributes must be identical (bit for bit, NaN equal to
-NaN); JSON and TOML files must be equal after dropping fields that record when
-or how fast something ran (timestamps, durations, host and build strings).
+NaN); JSON and TOML files must hold equal values (formatting aside) after
+dropping fields that record when or how fast something ran (timestamps,
+durations, host and build strings).
 Prints every difference and exits 1 if there is one.
 """
 import hashlib
@@ -11,6 +12,7 @@ import json
 import pathlib
 import re
 import sys
+import tomllib
 import zipfile
 
 import h5py
@@ -57,7 +59,10 @@ def compare_attrs(where, x, y, problems):
             text_u = u.decode() if isinstance(u, bytes) else u
             text_v = v.decode() if isinstance(v, bytes) else v
             try:
-                u, v = strip(json.loads(text_u)), strip(json.loads(text_v))
+                if key.endswith("toml"):
+                    u, v = tomllib.loads(text_u), tomllib.loads(text_v)
+                else:
+                    u, v = strip(json.loads(text_u)), strip(json.loads(text_v))
             except ValueError:
                 u, v = text_u, text_v
             if u != v and key != "calo3dgan":
@@ -90,7 +95,7 @@ def checkpoint_contents(path):
                        for name in archive.namelist() if "/data/" in name)
     import torch  # only for checkpoints: slow to import
     module = torch.jit.load(str(path))
-    return blobs, module.config_toml, strip(json.loads(module.metadata_json))
+    return blobs, tomllib.loads(module.config_toml), strip(json.loads(module.metadata_json))
 
 
 def main():
@@ -112,7 +117,11 @@ def main():
         elif rel.suffix == ".json":
             if strip(json.loads(a.read_text())) != strip(json.loads(b.read_text())):
                 problems.append(f"{rel}: JSON differs")
-        elif rel.suffix in (".toml", ".txt", ".csv", ".onnx"):
+        elif rel.suffix == ".toml":
+            # Values, not formatting
+            if tomllib.loads(a.read_text()) != tomllib.loads(b.read_text()):
+                problems.append(f"{rel}: TOML values differ")
+        elif rel.suffix in (".txt", ".csv", ".onnx"):
             if a.read_bytes() != b.read_bytes():
                 problems.append(f"{rel}: contents differ")
         else:

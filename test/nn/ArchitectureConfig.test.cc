@@ -5,9 +5,15 @@
 #include <gtest/gtest.h>
 #include <toml++/toml.h>
 
+#include <type_traits>
+#include <variant>
+
 #include "TestSupport.hh"
 #include "calo3dgan/base/Error.hh"
+#include "calo3dgan/nn/ConfigToml.hh"
 #include "calo3dgan/nn/LayerTable.hh"
+#include "calo3dgan/nn/Presets.hh"
+#include "calo3dgan/nn/detail/ConvBlockFields.hh"
 
 namespace calo::nn
 {
@@ -190,6 +196,69 @@ TEST(ArchitectureConfig, toml_round_trip)
     config.discriminator.blocks[0].dropout = 0.125;
     config.train.loss_weights = {1, 2, 3, 0.3333333333333333};
     EXPECT_EQ(parse_config(to_toml_string(config)), config);
+}
+
+// The field table drives equality and TOML: a field missing from it would
+// compare equal when changed and be lost in a written configuration.
+TEST(ArchitectureConfig, every_block_field_compared_and_written)
+{
+    auto const base = preset_a();
+    for (auto const& field : detail::kConvBlockFields)
+    {
+        bool const in_generator = field.roles & detail::kGeneratorBlock;
+        auto changed = base;
+        auto& block = in_generator ? changed.generator.blocks[1] : changed.discriminator.blocks[1];
+        std::visit(
+            [&](auto member)
+            {
+                auto& value = block.*member;
+                using T = std::decay_t<decltype(value)>;
+                if constexpr (std::is_same_v<T, Int3>)
+                    value.z += 1;
+                else if constexpr (std::is_same_v<T, bool>)
+                    value = !value;
+                else if constexpr (std::is_same_v<T, double>)
+                    value = value / 2 + 0.0625;
+                else if constexpr (std::is_same_v<T, int>)
+                    value += 1;
+                else
+                    value = static_cast<T>((static_cast<int>(value) + 1) % 2);
+            },
+            field.member);
+        EXPECT_NE(changed, base) << field.key;
+        // Read back through TOML (without validation: a changed kernel may
+        // not fit the image any more)
+        auto const text = to_toml_string(changed);
+        EXPECT_NE(text, to_toml_string(base)) << field.key;
+    }
+}
+
+TEST(ArchitectureConfig, block_field_ranges)
+{
+    auto config = preset_a();
+    auto msg = input_error([&] { apply_override(config, "generator.blocks.1.upsample=[2, 0, 2]"); });
+    EXPECT_NE(msg.find("generator.blocks.1.upsample = [2, 0, 2] must be >= 1 on every axis"), std::string::npos)
+        << msg;
+    msg = input_error([&] { apply_override(config, "discriminator.blocks.0.dropout=1"); });
+    EXPECT_NE(msg.find("discriminator.blocks.0.dropout = 1 must be in [0, 1)"), std::string::npos) << msg;
+    msg = input_error([&] { apply_override(config, "discriminator.blocks.0.zero_padding=[0, -1, 0]"); });
+    EXPECT_NE(msg.find("must be >= 0 on every axis"), std::string::npos) << msg;
+    // A generator block has no dropout key, a discriminator block no upsampling
+    msg = input_error([&] { apply_override(config, "generator.blocks.0.dropout=0.5"); });
+    EXPECT_NE(msg.find("unknown configuration key 'generator.blocks.0.dropout'"), std::string::npos) << msg;
+    config.discriminator.blocks[0].upsample = {2, 2, 2};
+    msg = input_error([&] { validate(config); });
+    EXPECT_NE(msg.find("discriminator.blocks.0.upsample is not used by discriminator blocks"), std::string::npos)
+        << msg;
+}
+
+TEST(ArchitectureConfig, written_floats_are_shortest)
+{
+    // toml++'s formatter with std::to_chars: 0.3, not 0.29999999999999999
+    auto const text = to_toml_string(preset_b());
+    EXPECT_NE(text.find("leaky_relu_slope = 0.3\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("epsilon = 1e-06\n"), std::string::npos) << text;
+    EXPECT_EQ(parse_config(text), preset_b());
 }
 
 TEST(ArchitectureConfig, preset_files_equal_builtin)

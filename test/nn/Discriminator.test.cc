@@ -56,10 +56,10 @@ ArchitectureConfig tiny_config()
     config.image_shape = {2, 3, 4};
     config.generator.reshape = {2, 3, 4};
     config.generator.reshape_channels = 1;
-    GeneratorBlockConfig gen;
+    auto gen = ConvBlockConfig::generator_default();
     gen.kernel = {1, 1, 1};
     config.generator.blocks = {gen};
-    DiscriminatorBlockConfig block;
+    auto block = ConvBlockConfig::discriminator_default();
     block.filters = 2;
     block.kernel = {1, 1, 1};
     block.activation = Activation::linear;

@@ -23,13 +23,13 @@ ArchitectureConfig tiny_config()
     config.image_shape = {2, 3, 4};
     config.generator.reshape = {2, 3, 4};
     config.generator.reshape_channels = 2;
-    GeneratorBlockConfig block;
+    auto block = ConvBlockConfig::generator_default();
     block.filters = 1;
     block.kernel = {1, 1, 1};
     block.bias = false;
     block.activation = Activation::linear;
     config.generator.blocks = {block};
-    DiscriminatorBlockConfig disc;
+    auto disc = ConvBlockConfig::discriminator_default();
     disc.filters = 2;
     disc.kernel = {1, 1, 1};
     disc.activation = Activation::linear;

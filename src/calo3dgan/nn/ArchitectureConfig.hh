@@ -77,13 +77,19 @@ struct Int3
 };
 
 //---------------------------------------------------------------------------//
-//! One generator stage: [upsample] -> [zero pad] -> conv -> activation -> [BN].
-//!
-//! Keras applies UpSampling3D after the previous BN; attaching it to the next
-//! block gives the same layer sequence.
-struct GeneratorBlockConfig
+/*!
+ * One convolution stage of either network:
+ * [upsample] -> [zero pad] -> conv -> activation -> [BN] -> [dropout].
+ *
+ * Generator blocks use the upsampling (Keras applies UpSampling3D after the
+ * previous BN; attaching it to the next block gives the same layer sequence)
+ * and never dropout; discriminator blocks the reverse. Each field is listed
+ * once in ConvBlockFields.hh, which drives equality, TOML reading and
+ * writing, validation and `--set` overrides.
+ */
+struct ConvBlockConfig
 {
-    Int3 upsample{1, 1, 1};      //!< nearest-neighbour repeat factors (UpSampling3D)
+    Int3 upsample{1, 1, 1};      //!< nearest-neighbour repeat factors (UpSampling3D); generator only
     Int3 zero_padding{0, 0, 0};  //!< symmetric zeros per side (ZeroPadding3D)
     int filters = 1;             //!< output channels
     Int3 kernel{1, 1, 1};        //!< kernel size (kx, ky, kz)
@@ -92,9 +98,15 @@ struct GeneratorBlockConfig
     Initializer initializer = Initializer::he_uniform;  //!< kernel initialiser
     Activation activation = Activation::relu;
     bool batchnorm = false;  //!< BatchNormalization after the activation
+    double dropout = 0.0;    //!< element-wise dropout rate (Keras Dropout); discriminator only
 
-    friend bool operator==(GeneratorBlockConfig const& a, GeneratorBlockConfig const& b);
-    friend bool operator!=(GeneratorBlockConfig const& a, GeneratorBlockConfig const& b) { return !(a == b); }
+    //! What a generator block not given in full starts from.
+    static ConvBlockConfig generator_default() { return {}; }
+    //! What a discriminator block not given in full starts from.
+    static ConvBlockConfig discriminator_default();
+
+    friend bool operator==(ConvBlockConfig const& a, ConvBlockConfig const& b);
+    friend bool operator!=(ConvBlockConfig const& a, ConvBlockConfig const& b) { return !(a == b); }
 };
 
 //! Generator: Dense(latent -> prod(reshape)) -> channels-last reshape -> blocks.
@@ -105,28 +117,11 @@ struct GeneratorConfig
     Int3 reshape{7, 7, 8};
     int reshape_channels = 8;
     Initializer dense_initializer = Initializer::glorot_uniform;
-    std::vector<GeneratorBlockConfig> blocks;
+    std::vector<ConvBlockConfig> blocks;
 
     int dense_units() const { return reshape.product() * reshape_channels; }
     friend bool operator==(GeneratorConfig const& a, GeneratorConfig const& b);
     friend bool operator!=(GeneratorConfig const& a, GeneratorConfig const& b) { return !(a == b); }
-};
-
-//! One discriminator stage: [zero pad] -> conv -> activation -> [BN] -> dropout.
-struct DiscriminatorBlockConfig
-{
-    Int3 zero_padding{0, 0, 0};
-    int filters = 8;
-    Int3 kernel{5, 5, 5};
-    ConvPadding padding = ConvPadding::valid;
-    bool bias = true;
-    Initializer initializer = Initializer::glorot_uniform;
-    Activation activation = Activation::leaky_relu;
-    bool batchnorm = false;
-    double dropout = 0.2;  //!< element-wise dropout rate (Keras Dropout)
-
-    friend bool operator==(DiscriminatorBlockConfig const& a, DiscriminatorBlockConfig const& b);
-    friend bool operator!=(DiscriminatorBlockConfig const& a, DiscriminatorBlockConfig const& b) { return !(a == b); }
 };
 
 //! Discriminator: blocks -> AveragePooling3D (floor) -> channels-last Flatten
@@ -134,7 +129,7 @@ struct DiscriminatorBlockConfig
 //! the parameter-free ECAL-sum head and, for family b, the angle head.
 struct DiscriminatorConfig
 {
-    std::vector<DiscriminatorBlockConfig> blocks;
+    std::vector<ConvBlockConfig> blocks;
     Int3 pooling{2, 2, 2};  //!< average-pooling window = stride
     Initializer dense_initializer = Initializer::glorot_uniform;
 
@@ -158,7 +153,7 @@ struct BatchNormConfig
     friend bool operator!=(BatchNormConfig const& a, BatchNormConfig const& b) { return !(a == b); }
 };
 
-//! Training hyper-parameters of the reference presets (spec §4.4, §1).
+//! Training hyper-parameters of the reference presets (docs/training.md).
 struct TrainConfig
 {
     //! Loss weights per discriminator output: A [BCE, MAPE(y), MAPE(ECAL)];
@@ -217,43 +212,6 @@ struct ArchitectureConfig
 };
 
 //---------------------------------------------------------------------------//
-// Presets, loading, overrides
-//---------------------------------------------------------------------------//
-
-//! Model A (Energy-gan:keras/EcalEnergyGan.py), equal to configs/3dgan-a.toml.
-ArchitectureConfig preset_a();
-//! Model B (Anglegan:keras/AngleArch3dGAN.py), equal to configs/3dgan-b.toml.
-ArchitectureConfig preset_b();
-//! Preset by name: "a", "b", "3dgan-a" or "3dgan-b"; InputError otherwise.
-ArchitectureConfig preset(std::string const& name);
-
-/*!
- * Load a TOML architecture file.
- *
- * The key `family` ("a" or "b") is required; every other key defaults to the
- * built-in preset of that family, and an array of blocks replaces the preset's
- * array as a whole. Unknown keys and wrong types throw InputError naming the
- * file and the key. The result is validated.
- */
-ArchitectureConfig load_config(std::string const& path);
-
-//! Parse TOML text (as load_config; `origin` names the source in messages).
-ArchitectureConfig parse_config(std::string const& text, std::string const& origin = "<string>");
-
-/*!
- * Apply one `--set` override "key.sub=value" and revalidate.
- *
- * Keys are dotted TOML paths; array elements are addressed by index, e.g.
- * `train.batch_size=64`, `batchnorm.epsilon=1e-6`,
- * `generator.blocks.1.filters=16`, `train.loss_weights=[3,0.1,25,0.1]`.
- * Values are TOML literals; a bare word is taken as a string. An unknown key
- * throws InputError listing the valid keys at that level.
- */
-void apply_override(ArchitectureConfig& config, std::string const& assignment);
-
-//! The resolved configuration as TOML (complete: parse_config gives it back).
-std::string to_toml_string(ArchitectureConfig const& config);
-
 /*!
  * Check consistency: positive sizes, layer output shapes, the generator
  * output equal to image_shape (one channel), a non-empty pooled discriminator
@@ -267,3 +225,7 @@ char const* to_string(Activation value);
 char const* to_string(Initializer value);
 char const* to_string(ConvPadding value);
 }  // namespace calo::nn
+
+// Transitional: callers that still expect the presets and TOML functions here.
+#include "calo3dgan/nn/ConfigToml.hh"
+#include "calo3dgan/nn/Presets.hh"

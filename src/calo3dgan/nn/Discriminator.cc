@@ -18,25 +18,7 @@ DiscriminatorImpl::DiscriminatorImpl(ArchitectureConfig config, std::uint64_t in
 void DiscriminatorImpl::reset()
 {
     auto const& disc = config_.discriminator;
-    convs_.clear();
-    batchnorms_.clear();
-    std::int64_t channels = 1;
-    for (std::size_t i = 0; i < disc.blocks.size(); ++i)
-    {
-        auto const& block = disc.blocks[i];
-        auto const id = std::to_string(i);
-        convs_.push_back(
-            register_module("conv" + id, detail::make_conv(channels, block.filters, block.kernel, block.bias,
-                                                           detail::plan_padding(block.zero_padding, block.padding,
-                                                                                block.kernel)
-                                                               .symmetric)));
-        channels = block.filters;
-        if (block.batchnorm)
-            batchnorms_.push_back(
-                register_module("batchnorm" + id, detail::make_batchnorm(channels, config_.batchnorm)));
-        else
-            batchnorms_.emplace_back(nullptr);
-    }
+    detail::register_blocks(*this, disc.blocks, 1, config_.batchnorm, convs_, batchnorms_);
     // The flattened size follows from the configuration's shape inference
     auto const layers = describe_discriminator(config_);
     std::int64_t features = 0;
@@ -77,18 +59,7 @@ torch::Tensor DiscriminatorImpl::features(torch::Tensor const& images)
     auto const& disc = config_.discriminator;
     auto x = images;
     for (std::size_t i = 0; i < convs_.size(); ++i)
-    {
-        auto const& block = disc.blocks[i];
-        // The symmetric padding is inside the convolution; only an even
-        // 'same' kernel's trailing zero is added here.
-        x = detail::pad(x, detail::plan_padding(block.zero_padding, block.padding, block.kernel).extra_after);
-        x = convs_[i]->forward(x);
-        x = detail::activate(x, block.activation, config_.leaky_relu_slope);
-        if (!batchnorms_[i].is_empty())
-            x = batchnorms_[i]->forward(x);
-        if (block.dropout > 0)
-            x = F::dropout(x, F::DropoutFuncOptions().p(block.dropout).training(is_training()));
-    }
+        x = detail::block_forward(x, disc.blocks[i], convs_[i], batchnorms_[i], config_.leaky_relu_slope, is_training());
     x = F::avg_pool3d(x, F::AvgPool3dFuncOptions({disc.pooling.x, disc.pooling.y, disc.pooling.z}));
     // Keras Flatten on channels_last data: (x, y, z, C), C fastest
     return x.permute({0, 2, 3, 4, 1}).flatten(1);

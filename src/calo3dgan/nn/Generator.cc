@@ -18,25 +18,7 @@ void GeneratorImpl::reset()
 {
     auto const& gen = config_.generator;
     dense_ = register_module("dense", torch::nn::Linear(config_.latent_size, gen.dense_units()));
-    convs_.clear();
-    batchnorms_.clear();
-    std::int64_t channels = gen.reshape_channels;
-    for (std::size_t i = 0; i < gen.blocks.size(); ++i)
-    {
-        auto const& block = gen.blocks[i];
-        auto const id = std::to_string(i);
-        convs_.push_back(
-            register_module("conv" + id, detail::make_conv(channels, block.filters, block.kernel, block.bias,
-                                                           detail::plan_padding(block.zero_padding, block.padding,
-                                                                                block.kernel)
-                                                               .symmetric)));
-        channels = block.filters;
-        if (block.batchnorm)
-            batchnorms_.push_back(
-                register_module("batchnorm" + id, detail::make_batchnorm(channels, config_.batchnorm)));
-        else
-            batchnorms_.emplace_back(nullptr);
-    }
+    detail::register_blocks(*this, gen.blocks, gen.reshape_channels, config_.batchnorm, convs_, batchnorms_);
     initialize(init_seed_);
 }
 
@@ -86,17 +68,7 @@ torch::Tensor GeneratorImpl::forward_latent(torch::Tensor const& latent)
     // Keras Reshape on channels_last: index order (x, y, z, c), c fastest
     x = x.view({x.size(0), gen.reshape.x, gen.reshape.y, gen.reshape.z, gen.reshape_channels}).permute({0, 4, 1, 2, 3});
     for (std::size_t i = 0; i < convs_.size(); ++i)
-    {
-        auto const& block = gen.blocks[i];
-        x = detail::upsample_nearest(x, block.upsample);
-        // The symmetric padding is inside the convolution; only an even
-        // 'same' kernel's trailing zero is added here.
-        x = detail::pad(x, detail::plan_padding(block.zero_padding, block.padding, block.kernel).extra_after);
-        x = convs_[i]->forward(x);
-        x = detail::activate(x, block.activation, config_.leaky_relu_slope);
-        if (!batchnorms_[i].is_empty())
-            x = batchnorms_[i]->forward(x);
-    }
+        x = detail::block_forward(x, gen.blocks[i], convs_[i], batchnorms_[i], config_.leaky_relu_slope, is_training());
     return x;
 }
 

@@ -68,37 +68,24 @@ class ShapeTracker
 
     void upsample(std::string const& name, Int3 factor)
     {
+        // Factors, paddings, filters and kernels are range-checked by validate()
         int const f[3] = {factor.x, factor.y, factor.z};
-        for (int axis = 0; axis < 3; ++axis)
-        {
-            CALO_VALIDATE(f[axis] >= 1, network_ + " layer " + name + ": upsampling factor " + int3_string(factor) +
-                                            " must be >= 1 on every axis — fix the configuration");
-            spatial_[axis] *= f[axis];
-        }
+        for (int axis = 0; axis < 3; ++axis) spatial_[axis] *= f[axis];
         add(name, "UpSampling3D", image_shape());
     }
 
     void zero_pad(std::string const& name, Int3 padding)
     {
         int const p[3] = {padding.x, padding.y, padding.z};
-        for (int axis = 0; axis < 3; ++axis)
-        {
-            CALO_VALIDATE(p[axis] >= 0, network_ + " layer " + name + ": zero padding " + int3_string(padding) +
-                                            " must be >= 0 — fix the configuration");
-            spatial_[axis] += 2 * p[axis];
-        }
+        for (int axis = 0; axis < 3; ++axis) spatial_[axis] += 2 * p[axis];
         add(name, "ZeroPadding3D", image_shape());
     }
 
     void conv(std::string const& name, int filters, Int3 kernel, ConvPadding padding, bool bias)
     {
-        CALO_VALIDATE(filters >= 1, network_ + " layer " + name + ": filters = " + std::to_string(filters) +
-                                        " must be >= 1 — fix the configuration");
         int const k[3] = {kernel.x, kernel.y, kernel.z};
         for (int axis = 0; axis < 3; ++axis)
         {
-            CALO_VALIDATE(k[axis] >= 1, network_ + " layer " + name + ": kernel " + int3_string(kernel) +
-                                            " must be >= 1 on every axis — fix the configuration");
             if (padding == ConvPadding::valid)
             {
                 CALO_VALIDATE(spatial_[axis] >= k[axis], network_ + " layer " + name + ": kernel " +
@@ -128,6 +115,22 @@ class ShapeTracker
         add(name, "BatchNormalization", image_shape(), count);
     }
 
+    //! The layers of one convolution block, named by its index.
+    void block(std::size_t index, ConvBlockConfig const& block)
+    {
+        std::string const id = std::to_string(index);
+        if (block.upsample != Int3{1, 1, 1})
+            upsample("upsample" + id, block.upsample);
+        if (block.zero_padding != Int3{0, 0, 0})
+            zero_pad("zero_padding" + id, block.zero_padding);
+        conv("conv" + id, block.filters, block.kernel, block.padding, block.bias);
+        activation("activation" + id, block.activation);
+        if (block.batchnorm)
+            batchnorm("batchnorm" + id);
+        if (block.dropout > 0)
+            add("dropout" + id, "Dropout", image_shape());
+    }
+
   private:
     std::string network_;
     std::vector<LayerInfo>& layers_;
@@ -153,19 +156,7 @@ std::vector<LayerInfo> describe_generator(ArchitectureConfig const& config)
     shape.add("dense", "Dense", {units}, {config.latent_size * units + units, 0});
     shape.set(gen.reshape, gen.reshape_channels);
     shape.add("reshape", "Reshape", shape.image_shape());
-    for (std::size_t i = 0; i < gen.blocks.size(); ++i)
-    {
-        auto const& block = gen.blocks[i];
-        std::string const id = std::to_string(i);
-        if (block.upsample != Int3{1, 1, 1})
-            shape.upsample("upsample" + id, block.upsample);
-        if (block.zero_padding != Int3{0, 0, 0})
-            shape.zero_pad("zero_padding" + id, block.zero_padding);
-        shape.conv("conv" + id, block.filters, block.kernel, block.padding, block.bias);
-        shape.activation("activation" + id, block.activation);
-        if (block.batchnorm)
-            shape.batchnorm("batchnorm" + id);
-    }
+    for (std::size_t i = 0; i < gen.blocks.size(); ++i) shape.block(i, gen.blocks[i]);
     return layers;
 }
 
@@ -181,22 +172,7 @@ std::vector<LayerInfo> describe_discriminator(ArchitectureConfig const& config)
     ShapeTracker shape("discriminator", layers);
     shape.set({image.nx, image.ny, image.nz}, 1);
     shape.add("input", "InputLayer", shape.image_shape());
-    for (std::size_t i = 0; i < disc.blocks.size(); ++i)
-    {
-        auto const& block = disc.blocks[i];
-        std::string const id = std::to_string(i);
-        if (block.zero_padding != Int3{0, 0, 0})
-            shape.zero_pad("zero_padding" + id, block.zero_padding);
-        shape.conv("conv" + id, block.filters, block.kernel, block.padding, block.bias);
-        shape.activation("activation" + id, block.activation);
-        if (block.batchnorm)
-            shape.batchnorm("batchnorm" + id);
-        CALO_VALIDATE(block.dropout >= 0 && block.dropout < 1, "discriminator block " + id +
-                                                                   ": dropout = " + std::to_string(block.dropout) +
-                                                                   " must be in [0, 1) — fix the configuration");
-        if (block.dropout > 0)
-            shape.add("dropout" + id, "Dropout", shape.image_shape());
-    }
+    for (std::size_t i = 0; i < disc.blocks.size(); ++i) shape.block(i, disc.blocks[i]);
     int const pool[3] = {disc.pooling.x, disc.pooling.y, disc.pooling.z};
     Int3 pooled{};
     int* out[3] = {&pooled.x, &pooled.y, &pooled.z};

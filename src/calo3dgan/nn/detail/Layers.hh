@@ -128,4 +128,53 @@ inline torch::nn::BatchNorm3d make_batchnorm(std::int64_t channels, BatchNormCon
     return torch::nn::BatchNorm3d(
         torch::nn::BatchNorm3dOptions(channels).momentum(config.torch_momentum()).eps(config.epsilon));
 }
+
+/*!
+ * Registers the convolutions and batch normalisations of `blocks` on `owner`
+ * as conv<i>, batchnorm<i> (in that order: parameter order and checkpoint
+ * names depend on it). Blocks without BN get an empty holder.
+ */
+inline void register_blocks(torch::nn::Module& owner, std::vector<ConvBlockConfig> const& blocks,
+                            std::int64_t in_channels, BatchNormConfig const& batchnorm,
+                            std::vector<torch::nn::Conv3d>& convs, std::vector<torch::nn::BatchNorm3d>& batchnorms)
+{
+    convs.clear();
+    batchnorms.clear();
+    std::int64_t channels = in_channels;
+    for (std::size_t i = 0; i < blocks.size(); ++i)
+    {
+        auto const& block = blocks[i];
+        auto const id = std::to_string(i);
+        auto const padding = plan_padding(block.zero_padding, block.padding, block.kernel).symmetric;
+        convs.push_back(
+            owner.register_module("conv" + id, make_conv(channels, block.filters, block.kernel, block.bias, padding)));
+        channels = block.filters;
+        if (block.batchnorm)
+            batchnorms.push_back(owner.register_module("batchnorm" + id, make_batchnorm(channels, batchnorm)));
+        else
+            batchnorms.emplace_back(nullptr);
+    }
+}
+
+/*!
+ * One block: [upsample] -> [extra zero] -> conv (with its symmetric padding)
+ * -> activation -> [BN] -> [dropout while training].
+ * (N, C, X, Y, Z) -> (N, filters, X', Y', Z')
+ */
+inline torch::Tensor block_forward(torch::Tensor x, ConvBlockConfig const& block, torch::nn::Conv3d conv,
+                                   torch::nn::BatchNorm3d batchnorm, double leaky_slope, bool training)
+{
+    namespace F = torch::nn::functional;
+    x = upsample_nearest(x, block.upsample);
+    // The symmetric padding is inside the convolution; only an even 'same'
+    // kernel's trailing zero is added here.
+    x = pad(x, plan_padding(block.zero_padding, block.padding, block.kernel).extra_after);
+    x = conv->forward(x);
+    x = activate(x, block.activation, leaky_slope);
+    if (!batchnorm.is_empty())
+        x = batchnorm->forward(x);
+    if (block.dropout > 0)
+        x = F::dropout(x, F::DropoutFuncOptions().p(block.dropout).training(training));
+    return x;
+}
 }  // namespace calo::nn::detail
