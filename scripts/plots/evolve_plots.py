@@ -10,10 +10,10 @@ import json
 import os
 import sys
 
-import matplotlib
+import plotting
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+plt = plotting.pyplot()
+DPI = 120
 
 STYLE = {"ga": ("GA", "tab:red"), "rmsprop": ("RMSprop", "tab:blue")}
 
@@ -36,8 +36,7 @@ def plot_losses(results, path):
     ax.set_title("Regression loss")
     ax.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    plotting.save(fig, path, DPI)
 
 
 def plot_energy(results, path):
@@ -61,8 +60,7 @@ def plot_energy(results, path):
     bottom.set_ylabel("relative error")
     bottom.set_ylim(bottom=0)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    plotting.save(fig, path, DPI)
 
 
 def main(argv):

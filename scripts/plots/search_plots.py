@@ -4,8 +4,8 @@
 Usage: search_plots.py RESULTS.json OUT_DIR
 Writes OUT_DIR/search.png (test error of the best candidate so far, chosen on
 the validation split, against the candidates trained: the search, random
-search and the fixed 1 conv + 1 dense network of the AISIS
-2019 paper at the same budget) and OUT_DIR/pareto.png
+search and the fixed 1 conv + 1 dense network of Carminati et al.
+2019 at the same budget) and OUT_DIR/pareto.png
 (validation error against trained parameters for every candidate, with the
 Pareto front). Every number is computed by calo3dgan; this only draws.
 """
@@ -13,10 +13,10 @@ import json
 import os
 import sys
 
-import matplotlib
+import plotting
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+plt = plotting.pyplot()
+DPI = 120
 
 
 def error_label(results):
@@ -46,8 +46,7 @@ def plot_progress(results, path):
     ax.set_title("Best candidate so far (selected on validation)")
     ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    plotting.save(fig, path, DPI)
 
 
 def plot_pareto(results, path):
@@ -74,8 +73,7 @@ def plot_pareto(results, path):
     ax.set_title("Error against size")
     ax.legend(fontsize=7, loc="best", framealpha=0.6)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    plotting.save(fig, path, DPI)
 
 
 def main():
