@@ -12,7 +12,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libdnnl-dev libdeflate-dev
   python3 python3-torch python3-h5py python3-matplotlib python3-numpy chromium
-  python3-onnx
+  python3-onnx python3-jinja2 python3-pytest
 )
 # Node.js for ONNX Runtime (below), unless one is already installed.
 command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
