@@ -18,6 +18,7 @@
 #include "calo3dgan/base/AtomicFile.hh"
 #include "calo3dgan/base/Error.hh"
 #include "calo3dgan/base/PlotScript.hh"
+#include "calo3dgan/classifier/ClassifierTest.hh"
 #include "calo3dgan/infer/ShowerGenerator.hh"
 #include "calo3dgan/nn/Checkpoint.hh"
 #include "calo3dgan/physval/EpochSelection.hh"
@@ -259,7 +260,8 @@ void run_validate(ValidateOptions opt)
     spdlog::info("candidate: {} events {} from {}", candidate.size(), candidate.shape.to_string(), candidate.source);
 
     warn_if_units_differ(reference, candidate);
-    nlohmann::json metrics = physval::validate_samples(reference, candidate, options, skipped);
+    nlohmann::json metrics =
+        physval::validate_samples(reference, candidate, options, classifier::two_sample_test, skipped);
     if (!selection.is_null())
         metrics["epoch_selection"] = selection;
     write_json(metrics_path, metrics);

@@ -11,6 +11,7 @@
 
 #include "Distortions.hh"
 #include "calo3dgan/base/Error.hh"
+#include "calo3dgan/classifier/ClassifierTest.hh"
 #include "calo3dgan/mc/SimulatedBatch.hh"
 
 namespace calo::physval
@@ -48,7 +49,7 @@ class Validation : public ::testing::Test
     {
         reference_ = new ShowerSample(simulate(1, "MC seed 1"));
         independent_ = new ShowerSample(simulate(2, "MC seed 2"));
-        null_ = new json(validate_samples(*reference_, *independent_, test_options(true)));
+        null_ = new json(validate_samples(*reference_, *independent_, test_options(true), classifier::two_sample_test));
     }
     static void TearDownTestSuite()
     {
@@ -113,7 +114,7 @@ TEST_F(Validation, EnergyScaleIsSeenInTheSamplingFraction)
 {
     ShowerSample candidate = *independent_;
     test::scale_energy(candidate, 1.03f);
-    json const m = validate_samples(*reference_, candidate, test_options(false));
+    json const m = validate_samples(*reference_, candidate, test_options(false), classifier::two_sample_test);
     print_headline("scale 3%", m);
     // Each bin's <SF> error is ~0.2 % (5 % spread, 1000 events per side).
     EXPECT_NEAR(m["sampling_fraction_mre"].get<double>(), 0.03, 0.006);
@@ -131,7 +132,7 @@ TEST_F(Validation, DeeperShowersAreSeenInTheLongitudinalMoments)
     test::shift_deeper(candidate, 1);
     ValidationOptions options = test_options(true);
     options.classifier.hidden = {64};
-    json const m = validate_samples(*reference_, candidate, options);
+    json const m = validate_samples(*reference_, candidate, options, classifier::two_sample_test);
     print_headline("shift 1 layer", m);
     EXPECT_GT(sp(m, "moment1_z"), 10 * sp(*null_, "moment1_z"));
     EXPECT_GT(sp(m, "moment1_z"), sp(m, "moment1_x") * 10);
@@ -149,7 +150,7 @@ TEST_F(Validation, WiderShowersAreSeenInTheTransverseMoments)
 {
     ShowerSample candidate = *independent_;
     test::widen(candidate, 1.10);
-    json const m = validate_samples(*reference_, candidate, test_options(false));
+    json const m = validate_samples(*reference_, candidate, test_options(false), classifier::two_sample_test);
     print_headline("widen 10%", m);
     for (char const* feature : {"moment2_x", "moment2_y"})
         EXPECT_GT(sp(m, feature), 5 * sp(*null_, feature)) << feature;
@@ -164,7 +165,7 @@ TEST_F(Validation, DifferentShapesAreRefused)
     ShowerSample other = *reference_;
     other.shape = {25, 25, 5};
     other.cells_gev.resize(other.size() * other.shape.size());
-    EXPECT_THROW(validate_samples(*reference_, other, test_options(false)), InputError);
+    EXPECT_THROW(validate_samples(*reference_, other, test_options(false), classifier::two_sample_test), InputError);
 }
 }  // namespace
 }  // namespace calo::physval

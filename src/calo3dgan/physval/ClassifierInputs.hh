@@ -1,9 +1,12 @@
 #pragma once
-// What the two classifiers of the two-sample test see (spec evaluation.md).
+// What the two classifiers of the two-sample test see (docs/validation.md,
+// "Classifier two-sample test"); the high-level inputs also feed the feature
+// distances.
 #include <cstddef>
 
-#include "calo3dgan/physval/ClassifierTest.hh"
 #include "calo3dgan/physval/EventFeatures.hh"
+#include "calo3dgan/physval/InputMatrix.hh"
+#include "calo3dgan/physval/ShowerSample.hh"
 
 namespace calo::physval
 {

@@ -2,11 +2,11 @@
 // Distances between the high-level feature distributions of two samples:
 // the Fréchet and kernel physics distances (FPD, KPD) of Kansal et al.,
 // arXiv:2211.10295, which the fast-simulation field reports next to the
-// classifier AUC (spec evaluation.md, "Distances on feature vectors").
+// classifier AUC (docs/validation.md, "Fréchet and kernel physics distances").
 #include <cstdint>
 #include <vector>
 
-#include "calo3dgan/physval/ClassifierTest.hh"
+#include "calo3dgan/physval/InputMatrix.hh"
 
 namespace calo::physval
 {

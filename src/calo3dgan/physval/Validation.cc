@@ -244,8 +244,11 @@ MeritResult quick_merit(FeatureTable const& reference, ShowerSample const& candi
 }
 
 nlohmann::json validate_samples(ShowerSample const& reference, ShowerSample const& candidate,
-                                ValidationOptions const& options, std::vector<SkippedItem> skipped)
+                                ValidationOptions const& options, TwoSampleClassifier const& classifier,
+                                std::vector<SkippedItem> skipped)
 {
+    CALO_VALIDATE(classifier || !(options.feature_classifier || options.image_classifier),
+                  "the classifier two-sample tests are switched on but no classifier was given — bug in the caller");
     check_comparable(reference, candidate);
     Stopwatch clock;
     json timing;
@@ -334,7 +337,7 @@ nlohmann::json validate_samples(ShowerSample const& reference, ShowerSample cons
     auto run_classifier = [&](char const* name, InputMatrix const& ref_inputs, InputMatrix const& cand_inputs) {
         ClassifierOptions o = options.classifier;
         o.progress_label = std::string("classifier (") + name + ")";
-        auto const r = classifier_two_sample_test(ref_inputs, cand_inputs, o);
+        auto const r = classifier(ref_inputs, cand_inputs, o);
         metrics[std::string("auc_") + name] = r.auc;
         metrics[std::string("jsd_") + name] = r.jsd;
         classifier_plots[name] = classifier_json(r);

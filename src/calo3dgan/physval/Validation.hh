@@ -7,10 +7,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "calo3dgan/physval/ClassifierTest.hh"
 #include "calo3dgan/physval/EventFeatures.hh"
 #include "calo3dgan/physval/FigureOfMerit.hh"
 #include "calo3dgan/physval/ShowerSample.hh"
+#include "calo3dgan/physval/TwoSampleClassifier.hh"
 
 namespace calo::physval
 {
@@ -51,11 +51,14 @@ struct SkippedItem
  * numbers (auc_features, auc_images, sampling_fraction_mre, figure_of_merit),
  * per-bin results, separation powers, and the data of every plot. `skipped`
  * holds what the caller already left out (events outside a model's range).
+ * `classifier` runs the classifier two-sample tests that `options` switches
+ * on (classifier::two_sample_test); it may be empty when both are off.
  * Throws InputError when the samples cannot be compared (different shapes,
  * angles on one side only, no common energy bin).
  */
 nlohmann::json validate_samples(ShowerSample const& reference, ShowerSample const& candidate,
-                                ValidationOptions const& options, std::vector<SkippedItem> skipped = {});
+                                ValidationOptions const& options, TwoSampleClassifier const& classifier,
+                                std::vector<SkippedItem> skipped = {});
 
 //! The figure of merit and sampling-fraction error alone (what training
 //! records every few epochs), with the bins of `options`; the reference's

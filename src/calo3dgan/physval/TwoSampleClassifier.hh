@@ -1,24 +1,21 @@
 #pragma once
-// Classifier two-sample test (spec evaluation.md): a network learns to tell
-// reference from candidate; its AUC on events it never saw says how
-// distinguishable they are (0.5: not at all). Torch stays inside the .cc.
+// Classifier two-sample test (docs/validation.md, "Classifier two-sample
+// test"): a network learns to tell reference from candidate; its AUC on events
+// it never saw says how distinguishable they are (0.5: not at all). The
+// validation only sees this interface; the network (libtorch) lives in the
+// classifier library (classifier::two_sample_test), so that physval builds
+// without torch.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "calo3dgan/physval/InputMatrix.hh"
 #include "calo3dgan/physval/Roc.hh"
 
 namespace calo::physval
 {
-//! Row-major events x inputs.
-struct InputMatrix
-{
-    std::vector<float> values;
-    std::size_t rows = 0, cols = 0;
-    float const* row(std::size_t r) const { return values.data() + r * cols; }
-};
-
 struct ClassifierOptions
 {
     std::vector<int> hidden{256, 256};  //!< units of the hidden layers (LeakyReLU 0.2)
@@ -43,13 +40,10 @@ struct ClassifierResult
 };
 
 /*!
- * Split each class into train/test/validation (seeded shuffle), standardise
- * inputs with the training split's mean and spread, train a fully connected
- * network with binary cross-entropy, keep the epoch with the best test
- * accuracy, calibrate its output on the test split and report AUC and JSD on
- * the validation split. Reference is label 0, candidate label 1. Throws
- * InputError when a class has too few events (10) or the widths differ.
+ * A two-sample classifier test: reference events (label 0) against candidate
+ * events (label 1), inputs of the same width, events x inputs. Implemented by
+ * classifier::two_sample_test.
  */
-ClassifierResult classifier_two_sample_test(InputMatrix const& reference, InputMatrix const& candidate,
-                                            ClassifierOptions const& options);
+using TwoSampleClassifier = std::function<ClassifierResult(InputMatrix const& reference, InputMatrix const& candidate,
+                                                           ClassifierOptions const& options)>;
 }  // namespace calo::physval

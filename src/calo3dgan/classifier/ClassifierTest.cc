@@ -1,4 +1,4 @@
-#include "calo3dgan/physval/ClassifierTest.hh"
+#include "calo3dgan/classifier/ClassifierTest.hh"
 
 #include <torch/torch.h>
 
@@ -12,9 +12,17 @@
 #include "calo3dgan/base/Interrupt.hh"
 #include "calo3dgan/base/ProgressBar.hh"
 #include "calo3dgan/base/Random.hh"
+#include "calo3dgan/physval/Roc.hh"
 
-namespace calo::physval
+namespace calo::classifier
 {
+using physval::ClassifierOptions;
+using physval::ClassifierResult;
+using physval::InputMatrix;
+using physval::IsotonicCalibration;
+using physval::roc_auc;
+using physval::roc_curve;
+
 namespace
 {
 struct Split
@@ -96,8 +104,8 @@ std::vector<int> to_labels(torch::Tensor t)
 }
 }  // namespace
 
-ClassifierResult classifier_two_sample_test(InputMatrix const& reference, InputMatrix const& candidate,
-                                            ClassifierOptions const& options)
+ClassifierResult two_sample_test(InputMatrix const& reference, InputMatrix const& candidate,
+                                 ClassifierOptions const& options)
 {
     auto const start = std::chrono::steady_clock::now();
     CALO_VALIDATE(reference.cols == candidate.cols && reference.cols > 0,
@@ -201,4 +209,4 @@ ClassifierResult classifier_two_sample_test(InputMatrix const& reference, InputM
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return result;
 }
-}  // namespace calo::physval
+}  // namespace calo::classifier
