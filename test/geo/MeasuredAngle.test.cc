@@ -6,7 +6,6 @@
 #include <vector>
 
 #include "LcdFixtures.hh"
-#include "calo3dgan/io/DatasetReader.hh"
 
 namespace calo::geo
 {
@@ -95,16 +94,21 @@ TEST(MeasuredAngle, LayerOnTheBarycentreIsClampedNotNan)
 
 TEST(MeasuredAngle, MatchesNumpyMeasPythonOnLcdFiles)
 {
+    // The cells of each fixture file as float32 (the reader's type), and the
+    // angles numpy's measPython found on them (scripts/fixtures/write_lcd_fixtures.py).
     auto const& fx = test::lcd_fixtures();
+    ASSERT_EQ(fx.manifest["files"].size(), 5u);
     for (auto const& [name, entry] : fx.manifest["files"].items())
     {
-        io::DatasetReader const reader({fx.path(name)});
-        auto const batch = reader.read(0, reader.num_events());
+        auto const dims = entry["shape"].get<std::vector<int>>();
+        ImageShape const shape{dims.at(0), dims.at(1), dims.at(2)};
+        auto const cells64 = fx.load(entry["cells"].get<std::string>());
+        std::vector<float> const cells(cells64.begin(), cells64.end());  // exact: float32 values
         auto const expected = entry["measured_angle"].get<std::vector<double>>();
-        ASSERT_EQ(batch.size(), expected.size()) << name;
-        for (std::size_t i = 0; i < batch.size(); ++i)
+        ASSERT_EQ(cells.size(), expected.size() * shape.size()) << name;
+        for (std::size_t i = 0; i < expected.size(); ++i)
         {
-            double const actual = measured_angle(batch.image(i), batch.shape);
+            double const actual = measured_angle(cells.data() + i * shape.size(), shape);
             EXPECT_TRUE(test::close_rel(actual, expected[i], 1e-5))
                 << name << " event " << i << ": " << actual << " vs numpy " << expected[i];
         }
