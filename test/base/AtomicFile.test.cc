@@ -31,6 +31,10 @@ TEST(AtomicFile, CommitMovesIntoPlace)
     }
     EXPECT_TRUE(fs::exists(target));
     EXPECT_EQ(count_entries(dir.path()), 1u);
+    std::ifstream in(target);
+    std::string content;
+    std::getline(in, content);
+    EXPECT_EQ(content, "hello");
 }
 
 TEST(AtomicFile, AbandonedWriteLeavesNothing)

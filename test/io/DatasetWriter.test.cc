@@ -38,6 +38,22 @@ EventBatch make_batch(Layout layout, std::size_t n, float seed = 1.0f)
     return batch;
 }
 
+//! [event, x, y, z, value] of every non-zero cell, events in order, C order
+//! within an event (as numpy's nonzero lists them).
+nlohmann::json nonzero_cells(std::vector<EventBatch> const& batches)
+{
+    nlohmann::json cells = nlohmann::json::array();
+    std::size_t event = 0;
+    for (auto const& batch : batches)
+        for (std::size_t i = 0; i < batch.size(); ++i, ++event)
+            for (int x = 0; x < batch.shape.nx; ++x)
+                for (int y = 0; y < batch.shape.ny; ++y)
+                    for (int z = 0; z < batch.shape.nz; ++z)
+                        if (float const v = batch.image(i)[batch.shape.index(x, y, z)]; v != 0)
+                            cells.push_back({event, x, y, z, v});
+    return cells;
+}
+
 std::vector<std::string> folder_entries(fs::path const& dir)
 {
     std::vector<std::string> names;
@@ -74,6 +90,8 @@ nlohmann::json describe_with_h5py(std::string const& path)
         "d['energy_values'] = f['energy'][()].tolist()\n"
         "if 'mtheta' in f: d['mtheta_values'] = f['mtheta'][()].tolist()\n"
         "if 'theta' in f: d['theta_values'] = f['theta'][()].tolist()\n"
+        "e = f['ECAL'][()]\n"
+        "d['ecal_nonzero'] = [[int(i) for i in ix] + [float(e[tuple(ix)])] for ix in zip(*e.nonzero())]\n"
         "print(json.dumps(d))\n";
     test::TempDir tmp;
     std::ofstream(tmp / "describe.py") << code;
@@ -87,11 +105,12 @@ TEST(DatasetWriter, WritesTheFixedAngleLayout)
 {
     test::TempDir dir;
     std::string const path = dir / "fixed.h5";
+    auto const electrons = make_batch(Layout::fixed_angle, 3);
+    auto gamma = make_batch(Layout::fixed_angle, 2, 2.0f);
+    gamma.pdg_id = {22.0f, 22.0f};
     {
         DatasetWriter writer(path, Layout::fixed_angle, default_shape(Layout::fixed_angle), R"({"seed": 7})", false);
-        writer.append(make_batch(Layout::fixed_angle, 3));
-        auto gamma = make_batch(Layout::fixed_angle, 2, 2.0f);
-        gamma.pdg_id = {22.0f, 22.0f};
+        writer.append(electrons);
         writer.append(gamma);
         EXPECT_EQ(writer.num_events(), 5u);
         writer.commit();
@@ -116,7 +135,10 @@ TEST(DatasetWriter, WritesTheFixedAngleLayout)
         EXPECT_EQ(target[i][0], i < 3 ? 11.0 : 22.0);  // PDG id: e- by default
         EXPECT_EQ(target[i][1], energy[i]);
     }
-    EXPECT_EQ(energy[4], 21.0);
+    EXPECT_EQ(energy, nlohmann::json({10.0, 11.0, 12.0, 20.0, 21.0}));
+    // Every cell where it was put, with its value (10 per event).
+    EXPECT_EQ(d["ecal_nonzero"].size(), 50u);
+    EXPECT_EQ(d["ecal_nonzero"], nonzero_cells({electrons, gamma}));
 }
 
 TEST(DatasetWriter, WritesTheVariableAngleLayoutAndFillsMtheta)
@@ -148,7 +170,10 @@ TEST(DatasetWriter, WritesTheVariableAngleLayoutAndFillsMtheta)
                         static_cast<float>(geo::measured_angle(batch.image(i), batch.shape)));
     }
     EXPECT_FLOAT_EQ(d["mtheta_values"][2].get<float>(), 0.25f);
-    EXPECT_FLOAT_EQ(d["theta_values"][1].get<float>(), 1.1f);
+    EXPECT_EQ(d["theta_values"], nlohmann::json({1.0f, 1.1f, 1.0f}));
+    EXPECT_EQ(d["energy_values"], nlohmann::json({10.0, 11.0, 10.0}));
+    EXPECT_EQ(d["ecal_nonzero"].size(), 30u);
+    EXPECT_EQ(d["ecal_nonzero"], nonzero_cells({batch, make_batch(Layout::variable_angle, 1)}));
 }
 
 TEST(DatasetWriter, RefusesAnExistingFileWithoutOverwrite)

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 
 #include "LcdFixtures.hh"
 #include "calo3dgan/geo/MeasuredAngle.hh"
@@ -30,7 +31,7 @@ TEST(Preprocessing, Presets)
     EXPECT_EQ(a.threshold, 1e-6);
     EXPECT_EQ(a.xpower, 1.0);
     EXPECT_EQ(a.yscale, 100.0);
-    EXPECT_TRUE(std::isinf(a.min_ecal) && a.min_ecal < 0);
+    EXPECT_EQ(a.min_ecal, -std::numeric_limits<double>::infinity());  // no ecal cut
     EXPECT_FALSE(a.use_measured_angle);
     EXPECT_EQ(a.family, Layout::fixed_angle);
     auto const b = PreprocessOptions::model_b();
@@ -86,13 +87,17 @@ TEST(Preprocessing, MatchesNumpyReferenceOnLcdFiles)
         ASSERT_EQ(out.cells.size(), cells.size());
         std::size_t bad = 0;
         std::size_t zeros = 0;
+        std::size_t zeros_differ = 0;
         for (std::size_t k = 0; k < cells.size(); ++k)
         {
             bad += !test::close_rel(out.cells[k], cells[k], 1e-5);
             zeros += cells[k] == 0;
+            // Thresholded cells are exactly zero, and only those.
+            zeros_differ += (cells[k] == 0) != (out.cells[k] == 0.0f);
         }
         EXPECT_EQ(bad, 0u);
-        EXPECT_GT(zeros, 0u);
+        EXPECT_EQ(zeros_differ, 0u);
+        EXPECT_GT(zeros, 0u);  // the fixture exercises the threshold
     }
 }
 
@@ -168,8 +173,12 @@ TEST(Preprocessing, ConvertsUnitsBetweenLayoutsAndFamilies)
     gev50.cells[gev50.shape.index(25, 25, 8)] = 20.0f;
     gev50.cells[gev50.shape.index(25, 26, 8)] = 4e-5f;  // 8e-7 GeV: below model A's threshold
     auto const a = preprocess(gev50, PreprocessOptions::model_a());
+    ASSERT_EQ(a.size(), 1u);
     EXPECT_FLOAT_EQ(a.cells[gev50.shape.index(25, 25, 8)], 40.0f);  // 0.4 GeV x 100
     EXPECT_EQ(a.cells[gev50.shape.index(25, 26, 8)], 0.0f);
+    EXPECT_FLOAT_EQ(a.ecal[0], 40.0f);
+    EXPECT_FLOAT_EQ(a.y[0], 1.0f);
+    EXPECT_FLOAT_EQ(b.y[0], 1.0f);
 }
 
 TEST(Preprocessing, PostprocessInvertsTheTransform)
