@@ -24,6 +24,7 @@
 #include "DeviceOption.hh"
 #include "Metadata.hh"
 #include "MpiRun.hh"
+#include "calo3dgan/nn/ModelPreprocessing.hh"
 #include "calo3dgan/base/AtomicFile.hh"
 #include "calo3dgan/base/Communicator.hh"
 #include "calo3dgan/base/Error.hh"
@@ -636,7 +637,7 @@ void search_run(SearchCommandOptions const& opt, Communicator const& comm)
         data_options.max_events = n_train + n_validation + n_test;
         data_options.test_fraction = static_cast<double>(n_validation + n_test) / data_options.max_events;
         data_options.seed = opt.seed;
-        gan_data.emplace(io::DatasetReader(opt.data), infer::preprocess_options(*gan_config), data_options);
+        gan_data.emplace(io::DatasetReader(opt.data), nn::preprocess_options(*gan_config), data_options);
         CALO_VALIDATE(gan_data->test_size() >= n_validation + n_test,
                       "the held-out split is too small for --validation-events + --test-events — use more events");
         evaluator = std::make_unique<GanEvaluator>(*gan_genes, *gan_config, *gan_data, n_validation, n_test,

@@ -19,11 +19,13 @@
 #include "calo3dgan/base/AtomicFile.hh"
 #include "calo3dgan/base/Communicator.hh"
 #include "calo3dgan/base/Error.hh"
-#include "calo3dgan/infer/ModelUnits.hh"
 #include "calo3dgan/io/DatasetReader.hh"
 #include "calo3dgan/io/Preprocessing.hh"
 #include "calo3dgan/nn/ArchitectureConfig.hh"
 #include "calo3dgan/nn/Checkpoint.hh"
+#include "calo3dgan/nn/ConfigToml.hh"
+#include "calo3dgan/nn/ModelPreprocessing.hh"
+#include "calo3dgan/nn/Presets.hh"
 #include "calo3dgan/physval/Validation.hh"
 #include "calo3dgan/train/DataParallel.hh"
 #include "calo3dgan/train/GanTrainer.hh"
@@ -108,36 +110,52 @@ nlohmann::json run_summary(TrainOptions const& opt, nn::ArchitectureConfig const
  * --validate-events events), generated with their conditions and the same
  * noise every time, so epochs compare like with like.
  */
-std::function<nlohmann::json(std::int64_t)> make_epoch_validation(TrainOptions const& opt,
-                                                                  train::ShowerDataset const& data,
-                                                                  torch::Device device, train::GanTrainer*& trainer)
+class EpochValidation final : public train::TrainingObserver
 {
-    std::size_t const n = std::min(static_cast<std::size_t>(opt.validate_events), data.test_size());
-    CALO_VALIDATE(n >= 20, "--validate-every needs at least 20 test events (the test split has "
-                               + std::to_string(data.test_size()) + ") — raise --test-fraction or use more data");
-    auto reference = std::make_shared<physval::ShowerSample>(
-        physval::sample_from_batch(data.reader().read(data.train_size(), n), "test split", "training data"));
-    physval::ValidationOptions const options;
-    auto reference_features =
-        std::make_shared<physval::FeatureTable const>(physval::compute_features(*reference, options.features));
-    std::uint64_t const seed = derive_seed(opt.seed, 0, 0x7A11DA7E);
-    return [reference, reference_features, options, seed, device, &trainer](std::int64_t) {
+  public:
+    EpochValidation(TrainOptions const& opt, train::ShowerDataset const& data, torch::Device device)
+        : every_(opt.validate_every), device_(device), seed_(derive_seed(opt.seed, 0, 0x7A11DA7E))
+    {
+        std::size_t const n = std::min(static_cast<std::size_t>(opt.validate_events), data.test_size());
+        CALO_VALIDATE(n >= 20, "--validate-every needs at least 20 test events (the test split has " +
+                                   std::to_string(data.test_size()) + ") — raise --test-fraction or use more data");
+        reference_ = physval::sample_from_batch(data.reader().read(data.train_size(), n), "test split",
+                                                "training data");
+        reference_features_ = physval::compute_features(reference_, options_.features);
+    }
+
+    //! The trainer whose generator is validated (set once it exists).
+    void watch(train::GanTrainer& trainer) { trainer_ = &trainer; }
+
+    nlohmann::json validate(std::int64_t completed_epoch) override
+    {
+        if (completed_epoch % every_ != 0)
+            return nullptr;
         infer::ShowerGeneratorOptions generator_options;
-        generator_options.device = device;
-        infer::ShowerGenerator generator(trainer->generator(), generator_options);
-        auto const candidate = generate_like(generator, *reference, seed, "generator", false);
-        trainer->generator()->train();  // generation switched it to inference mode
-        auto const merit = physval::quick_merit(*reference_features, candidate, options);
+        generator_options.device = device_;
+        infer::ShowerGenerator generator(trainer_->generator(), generator_options);
+        auto const candidate = generate_like(generator, reference_, seed_, "generator", false);
+        trainer_->generator()->train();  // generation switched it to inference mode
+        auto const merit = physval::quick_merit(reference_features_, candidate, options_);
         return nlohmann::json{{"figure_of_merit", merit.figure_of_merit},
                               {"sampling_fraction_mre", merit.sf_mre},
                               {"sampling_fraction_mre_error", merit.sf_mre_error},
                               {"moment", merit.average.moment},
                               {"shape", merit.average.shape},
                               {"angle", merit.average.angle ? nlohmann::json(*merit.average.angle) : nlohmann::json()},
-                              {"events", reference->size()},
+                              {"events", reference_.size()},
                               {"energy_bins", merit.used_energy_bins}};
-    };
-}
+    }
+
+  private:
+    std::int64_t every_;
+    torch::Device device_;
+    std::uint64_t seed_;
+    physval::ValidationOptions const options_;
+    physval::ShowerSample reference_;
+    physval::FeatureTable reference_features_;
+    train::GanTrainer* trainer_ = nullptr;
+};
 
 void train(TrainOptions const& opt, Communicator const& comm)
 {
@@ -179,7 +197,7 @@ void train(TrainOptions const& opt, Communicator const& comm)
     data_options.test_fraction = opt.test_fraction;
     data_options.max_events = static_cast<std::size_t>(opt.max_events);
     data_options.seed = opt.seed;
-    train::ShowerDataset const data(io::DatasetReader(opt.data), infer::preprocess_options(config), data_options);
+    train::ShowerDataset const data(io::DatasetReader(opt.data), nn::preprocess_options(config), data_options);
 
     train::DataParallelOptions parallel_options;
     parallel_options.fusion_mb = opt.fusion_mb;
@@ -208,25 +226,24 @@ void train(TrainOptions const& opt, Communicator const& comm)
     trainer_options.seed = opt.seed;
     trainer_options.device = device;
     trainer_options.max_test_events = static_cast<std::size_t>(opt.test_events);
-    train::GanTrainer* trainer_handle = nullptr;
     CALO_VALIDATE_USAGE(opt.validate_every >= 0, "--validate-every must not be negative");
     CALO_VALIDATE_USAGE(opt.validate_events > 0, "--validate-events must be positive");
+    std::vector<train::TrainingObserver*> observers;
+    if (auto* timeline = parallel.timeline_observer())
+        observers.push_back(timeline);
+    std::unique_ptr<EpochValidation> validation;
     if (opt.validate_every > 0 && comm.is_root())
     {
-        trainer_options.validate_every = opt.validate_every;
-        trainer_options.validate_epoch = make_epoch_validation(opt, data, device, trainer_handle);
+        validation = std::make_unique<EpochValidation>(opt, data, device);
+        observers.push_back(validation.get());
     }
-    parallel.configure(trainer_options);
-    train::GanTrainer trainer(config, data, trainer_options);  // checks that the data fit the model
-    trainer_handle = &trainer;
-    CALO_VALIDATE(data.train_size() >= static_cast<std::size_t>(config.train.batch_size) * comm.size(),
-                  "fewer training events (" + std::to_string(data.train_size()) + ") than one batch ("
-                      + std::to_string(config.train.batch_size)
-                      + (distributed ? " x " + std::to_string(comm.size()) + " ranks" : std::string())
-                      + ") — use more data or a smaller --batch");
+    // Checks that the data fit the model and hold a global batch, and that
+    // the run folder is writable
+    train::GanTrainer trainer(config, data, trainer_options, &parallel, observers);
+    if (validation)
+        validation->watch(trainer);
     if (comm.is_root())
     {
-        ensure_writable_directory(opt.run_dir);
         if (opt.resume)
         {
             auto checkpoint = nn::load_checkpoint(opt.run_dir, device);

@@ -160,17 +160,15 @@ int run(RunOptions const& options)
     torch::set_num_threads(static_cast<int>(threads));
     config.train.batch_size = static_cast<int>(batch);
 
-    auto const preprocess = model == "a" ? calo::io::PreprocessOptions::model_a() : calo::io::PreprocessOptions::model_b();
     calo::train::ShowerDataset::Options data_options;
     data_options.seed = seed;
-    calo::train::ShowerDataset const data(calo::io::DatasetReader({data_path}), preprocess, data_options);
+    calo::train::ShowerDataset const data(calo::io::DatasetReader({data_path}), config, data_options);
 
     calo::train::GanTrainerOptions trainer_options;
-    trainer_options.run_dir = (fs::temp_directory_path() / ("bench_gan_run_" + std::to_string(::getpid()))).string();
+    trainer_options.run_dir.clear();  // no checkpoints or history: only train_step is used
     trainer_options.seed = seed;
     trainer_options.device = device;
     trainer_options.progress = false;
-    trainer_options.is_writer = false;  // no checkpoints or history: only train_step is used
     calo::train::GanTrainer trainer(config, data, trainer_options);
 
     auto const sync = [&] {
@@ -290,8 +288,6 @@ int run(RunOptions const& options)
         {"parallel_info", at::get_parallel_info()},
     };
     std::cout << result.dump() << std::endl;
-    std::error_code ignored;
-    fs::remove_all(trainer_options.run_dir, ignored);
     return 0;
 }
 }  // namespace

@@ -159,7 +159,7 @@ class ForeignLoad
 
 //! Run `count` steps on `trainer` from global batch `*next`; returns seconds.
 double run_steps(calo::train::GanTrainer& trainer, calo::train::ShowerDataset const& data,
-                 calo::train::GanTrainerOptions const& options, std::int64_t count, std::int64_t* next,
+                 calo::train::GradientSynchronization& sync, std::int64_t count, std::int64_t* next,
                  std::int64_t* step)
 {
     auto const start = Clock::now();
@@ -170,11 +170,12 @@ double run_steps(calo::train::GanTrainer& trainer, calo::train::ShowerDataset co
         auto const order = data.epoch_order(*next / batches);
         auto const real = calo::train::to_tensors(data.load(trainer.shard_events(order, *next % batches)),
                                                   torch::kCPU);
-        if (options.any_rank)
-            options.any_rank(false);  // GanTrainer::run's empty-shard agreement
-        trainer.train_step(real, *step, static_cast<std::int64_t>(options.rank) * batch_size);
-        if (options.any_rank)
-            options.any_rank(false);  // and its stop agreement
+        bool const distributed = sync.world_size() > 1;
+        if (distributed)
+            sync.any(false);  // GanTrainer::run's empty-shard agreement
+        trainer.train_step(real, *step, static_cast<std::int64_t>(sync.rank()) * batch_size);
+        if (distributed)
+            sync.any(false);  // and its stop agreement
     }
     return seconds_since(start);
 }
@@ -217,11 +218,9 @@ int run(Options const& options)
     comm.barrier();
     auto config = model == "a" ? calo::nn::preset_a() : calo::nn::preset_b();
     config.train.batch_size = batch;
-    auto const preprocess
-        = model == "a" ? calo::io::PreprocessOptions::model_a() : calo::io::PreprocessOptions::model_b();
     calo::train::ShowerDataset::Options data_options;
     data_options.test_fraction = 0;
-    calo::train::ShowerDataset const data(calo::io::DatasetReader({folder + "/showers.h5"}), preprocess, data_options);
+    calo::train::ShowerDataset const data(calo::io::DatasetReader({folder + "/showers.h5"}), config, data_options);
 
     auto const allreduce = time_allreduce(comm);
     double any_seconds = 0;
@@ -234,22 +233,19 @@ int run(Options const& options)
     }
 
     // Trainers are built once; their set-up is not timed.
+    // No run folder: only train_step is used, nothing is written.
     calo::train::GanTrainerOptions base;
-    base.run_dir = folder + "/run";
     base.progress = false;
-    base.is_writer = false;
     calo::train::DataParallelOptions dp_options;
     dp_options.fusion_mb = fusion_mb;
     dp_options.overlap = overlap;
     calo::train::DataParallel parallel(comm, dp_options);
-    auto dp = base;
-    parallel.configure(dp);
-    dp.is_writer = false;
-    calo::train::GanTrainer dp_trainer(config, data, dp);
+    calo::train::GanTrainer dp_trainer(config, data, base, &parallel);
     parallel.attach(dp_trainer);
     // Every rank has a one-rank trainer: the solo runs go round the ranks
     // (and so the cores), so that a noisier core does not bias the baseline.
-    calo::train::GanTrainer solo(config, data, base);
+    calo::train::LocalSynchronization local;
+    calo::train::GanTrainer solo(config, data, base, &local);
 
     std::int64_t solo_next = 0, solo_step = 0, dp_next = 0, dp_step = 0;
     double solo_total = 0, dp_total = 0, comm_total = 0, agree_total = 0;
@@ -258,23 +254,23 @@ int run(Options const& options)
         double seconds = 0;
         bool const mine = comm.rank() == solo_rank;
         if (mine)
-            run_steps(solo, data, base, warmup, &solo_next, &solo_step);
+            run_steps(solo, data, local, warmup, &solo_next, &solo_step);
         sleep_until_all_arrive(comm);
         ForeignLoad const load(comm);
         if (mine)
-            seconds = run_steps(solo, data, base, steps, &solo_next, &solo_step);
+            seconds = run_steps(solo, data, local, steps, &solo_next, &solo_step);
         sleep_until_all_arrive(comm);
         comm.broadcast(&seconds, sizeof seconds, solo_rank);
         *foreign = load.share();
         return seconds;
     };
     auto measure_dp = [&](double* comm_seconds, double* agree_seconds, double* foreign) {
-        run_steps(dp_trainer, data, dp, warmup, &dp_next, &dp_step);
+        run_steps(dp_trainer, data, parallel, warmup, &dp_next, &dp_step);
         comm.barrier();
         ForeignLoad const load(comm);
         auto const before = parallel.statistics().seconds;
         auto const agree_before = parallel.agreement_seconds();
-        double const seconds = run_steps(dp_trainer, data, dp, steps, &dp_next, &dp_step);
+        double const seconds = run_steps(dp_trainer, data, parallel, steps, &dp_next, &dp_step);
         *comm_seconds = max_over_ranks(comm, parallel.statistics().seconds - before);
         *agree_seconds = max_over_ranks(comm, parallel.agreement_seconds() - agree_before);
         auto const slowest = max_over_ranks(comm, seconds);

@@ -11,6 +11,7 @@
 #include "calo3dgan/infer/KerasCheckpoint.hh"
 #include "calo3dgan/infer/ModelUnits.hh"
 #include "calo3dgan/nn/KerasImport.hh"
+#include "calo3dgan/nn/ModelPreprocessing.hh"
 
 namespace calo::test
 {
@@ -64,7 +65,7 @@ torch::Tensor column(std::vector<float> const& values)
 //! preprocessing without the ECAL cut.
 nn::DiscriminatorOutput direct_forward(nn::Discriminator& discriminator, io::EventBatch const& events)
 {
-    auto options = infer::preprocess_options(discriminator->config());
+    auto options = nn::preprocess_options(discriminator->config());
     options.min_ecal = -std::numeric_limits<double>::infinity();
     auto prepared = io::preprocess(events, options);
     EXPECT_EQ(prepared.size(), events.size());

@@ -98,6 +98,40 @@ double learning_rate_of(torch::optim::Optimizer& optimizer)
 }
 }  // namespace
 
+/*!
+ * A synchronization that records the gradients each optimizer step applies
+ * (after the wrapped synchronization averaged them), flattened.
+ */
+class GradientRecorder final : public GradientSynchronization
+{
+  public:
+    explicit GradientRecorder(GradientSynchronization& inner) : inner_(inner) {}
+    int rank() const override { return inner_.rank(); }
+    int world_size() const override { return inner_.world_size(); }
+    void synchronize(std::vector<torch::Tensor> const& parameters) override
+    {
+        inner_.synchronize(parameters);
+        record(parameters);
+    }
+    bool any(bool flag) override { return inner_.any(flag); }
+    double learning_rate_scale(std::int64_t epoch, std::int64_t batch, std::int64_t batches) const override
+    {
+        return inner_.learning_rate_scale(epoch, batch, batches);
+    }
+
+    std::vector<torch::Tensor> gradients;
+
+  private:
+    void record(std::vector<torch::Tensor> const& parameters)
+    {
+        std::vector<torch::Tensor> flat;
+        for (auto const& p : parameters) flat.push_back(p.grad().flatten().clone());
+        gradients.push_back(torch::cat(flat));
+    }
+
+    GradientSynchronization& inner_;
+};
+
 class DataParallelTest : public ::testing::Test
 {
   protected:
@@ -127,7 +161,7 @@ class DataParallelTest : public ::testing::Test
         ShowerDataset::Options o;
         o.test_fraction = 2.0 / 16.0;
         o.seed = 5;
-        return ShowerDataset(io::DatasetReader({path("a.h5")}), io::PreprocessOptions::model_a(), o);
+        return ShowerDataset(io::DatasetReader({path("a.h5")}), config(1), o);
     }
     static nn::ArchitectureConfig config(int batch)
     {
@@ -173,10 +207,9 @@ TEST_F(DataParallelTest, RanksHoldBitwiseIdenticalParametersAfterSeveralSteps)
     DataParallel parallel(comm(), dp);
     auto o = options(path("run_identical"));
     o.max_batches_per_epoch = 3;
-    parallel.configure(o);
-    EXPECT_EQ(o.rank, comm().rank());
-    EXPECT_EQ(o.is_writer, comm().is_root());
-    GanTrainer trainer(config(1), data, o);
+    EXPECT_EQ(parallel.rank(), comm().rank());
+    EXPECT_EQ(parallel.is_writer(), comm().is_root());
+    GanTrainer trainer(config(1), data, o, &parallel, {parallel.timeline_observer()});
     parallel.attach(trainer);
     trainer.run();
     parallel.finish();
@@ -236,28 +269,14 @@ TEST_F(DataParallelTest, TwoRanksOfBatchBStepLikeOneRankOfBatch2B)
     c.train.epsilon = 1.0;
     auto const data = dataset();
 
-    // The averaged gradient of each of the 4 optimizer steps, as stepped.
-    auto capture = [](std::vector<torch::Tensor>* grads) {
-        return [grads](std::vector<torch::Tensor> const& parameters) {
-            std::vector<torch::Tensor> flat;
-            for (auto const& p : parameters)
-                flat.push_back(p.grad().flatten().clone());
-            grads->push_back(torch::cat(flat));
-        };
-    };
 
     DataParallelOptions dp;
     dp.lr_scaling = LearningRateScaling::none;  // the same learning rate as the serial step
     DataParallel parallel(comm(), dp);
     auto o = options(path("run_split"));
     o.batchnorm_training = false;
-    parallel.configure(o);
-    std::vector<torch::Tensor> split_grads;
-    o.after_backward = [average = o.after_backward, keep = capture(&split_grads)](auto const& parameters) {
-        average(parameters);
-        keep(parameters);
-    };
-    GanTrainer split(c, data, o);
+    GradientRecorder split_grads(parallel);
+    GanTrainer split(c, data, o, &split_grads);
     parallel.attach(split);
     step(split, data, b, comm().rank());
     auto const split_parameters = parameters_of(split);
@@ -268,9 +287,9 @@ TEST_F(DataParallelTest, TwoRanksOfBatchBStepLikeOneRankOfBatch2B)
     serial_config.train.batch_size = 2 * b;
     auto s = options(path("run_serial"));
     s.batchnorm_training = false;
-    std::vector<torch::Tensor> serial_grads;
-    s.after_backward = capture(&serial_grads);
-    GanTrainer serial(serial_config, data, s);
+    LocalSynchronization local;
+    GradientRecorder serial_grads(local);
+    GanTrainer serial(serial_config, data, s, &serial_grads);
     EXPECT_EQ(serial.shard_events(data.epoch_order(0), 0).size(), 2u * b);
     step(serial, data, 2 * b, 0);
     auto const serial_parameters = parameters_of(serial);
@@ -279,12 +298,13 @@ TEST_F(DataParallelTest, TwoRanksOfBatchBStepLikeOneRankOfBatch2B)
     // another order, differ by ~1e-6 of the largest gradient in the first
     // step and ~5e-6 in the later ones (which start from parameters that
     // already differ by rounding); 5e-5 leaves a factor 10.
-    ASSERT_EQ(split_grads.size(), 4u);
-    ASSERT_EQ(serial_grads.size(), 4u);
+    ASSERT_EQ(split_grads.gradients.size(), 4u);
+    ASSERT_EQ(serial_grads.gradients.size(), 4u);
     for (std::size_t k = 0; k < 4; ++k)
     {
-        auto const scale = serial_grads[k].abs().max().item<double>();
-        auto const difference = (split_grads[k] - serial_grads[k]).abs().max().item<double>();
+        auto const& serial_k = serial_grads.gradients[k];
+        auto const scale = serial_k.abs().max().item<double>();
+        auto const difference = (split_grads.gradients[k] - serial_k).abs().max().item<double>();
         EXPECT_GT(scale, 0);
         EXPECT_LT(difference, 5e-5 * scale) << "optimizer step " << k << ", largest gradient " << scale;
     }
@@ -306,8 +326,7 @@ TEST_F(DataParallelTest, SmallFusionBuffersOverlapBackwardAndGiveTheSameResult)
         dp.overlap = overlap;
         DataParallel parallel(comm(), dp);
         auto o = options(path("run_fusion"));
-        parallel.configure(o);
-        GanTrainer trainer(config(1), data, o);
+        GanTrainer trainer(config(1), data, o, &parallel);
         parallel.attach(trainer);
         step(trainer, data, 1, comm().rank());
         *stats = parallel.statistics();
@@ -345,8 +364,7 @@ TEST_F(DataParallelTest, AttachGivesEveryRankRankZerosStateAfterResume)
     auto o = options(run);
     o.epochs = 2;
     o.max_batches_per_epoch = 1;
-    parallel.configure(o);
-    GanTrainer trainer(config(1), data, o);
+    GanTrainer trainer(config(1), data, o, &parallel);
     if (comm().is_root())
     {
         auto checkpoint = nn::load_checkpoint(run);
@@ -390,8 +408,7 @@ TEST_F(DataParallelTest, MidEpochCheckpointResumesOnAnotherRankCount)
     comm().barrier();
     DataParallel parallel(comm(), {});
     auto o = options(run);
-    parallel.configure(o);
-    GanTrainer trainer(config(1), data, o);
+    GanTrainer trainer(config(1), data, o, &parallel);
     if (comm().is_root())
     {
         auto checkpoint = nn::load_checkpoint(run);
@@ -410,8 +427,7 @@ TEST_F(DataParallelTest, ShardsOfAnEpochAreDisjointAndCoverTheTrainingSet)
     auto const data = dataset();
     DataParallel parallel(comm(), {});
     auto o = options(path("run_shards"));
-    parallel.configure(o);
-    GanTrainer trainer(config(1), data, o);
+    GanTrainer trainer(config(1), data, o, &parallel);
     ASSERT_EQ(data.train_size(), 14u);
     EXPECT_EQ(trainer.batches_per_epoch(), 7);  // 14 events / (1 x 2 ranks)
 

@@ -36,7 +36,7 @@ class GanTrainerTest : public ::testing::Test
     {
         ShowerDataset::Options o;
         o.test_fraction = 2.0 / 12.0;
-        return ShowerDataset(io::DatasetReader({*dir_ / "a.h5"}), io::PreprocessOptions::model_a(), o);
+        return ShowerDataset(io::DatasetReader({*dir_ / "a.h5"}), config_a(), o);
     }
     static GanTrainerOptions options(std::string const& run, std::int64_t epochs)
     {
@@ -132,6 +132,37 @@ TEST_F(GanTrainerTest, ResumeRefusesAnotherConfig)
     EXPECT_THROW(second.resume(checkpoint), InputError);
 }
 
+TEST_F(GanTrainerTest, ResumeRefusesOtherResultKnobs)
+{
+    // Label flips and generator updates change the results: a checkpoint
+    // records them and a resume with other values is refused, naming them.
+    auto const data = dataset_a();
+    std::string const run = *dir_ / "run_knobs";
+    GanTrainer(config_a(), data, options(run, 1)).run();
+    auto flips = options(run, 2);
+    flips.label_flip_probability = 0.1;
+    GanTrainer second(config_a(), data, flips);
+    auto checkpoint = nn::load_checkpoint(run);
+    try
+    {
+        second.resume(checkpoint);
+        ADD_FAILURE() << "resumed with another label flip probability";
+    }
+    catch (InputError const& e)
+    {
+        EXPECT_NE(std::string(e.what()).find("label_flip_probability = 0.05, not 0.1"), std::string::npos)
+            << e.what();
+    }
+    auto steps = options(run, 2);
+    steps.generator_steps = 1;
+    GanTrainer third(config_a(), data, steps);
+    EXPECT_THROW(third.resume(checkpoint), InputError);
+    // The same knobs resume
+    GanTrainer fourth(config_a(), data, options(run, 2));
+    fourth.resume(checkpoint);
+    EXPECT_EQ(fourth.position().epoch, 1);
+}
+
 TEST_F(GanTrainerTest, DivergenceStopsTheRunAndKeepsLastGoodCheckpoint)
 {
     auto const data = dataset_a();
@@ -144,7 +175,15 @@ TEST_F(GanTrainerTest, DivergenceStopsTheRunAndKeepsLastGoodCheckpoint)
     auto wild = config_a();
     wild.train.learning_rate = 1e30;
     GanTrainer trainer(wild, data, options(run, 20));
-    EXPECT_THROW(trainer.run(), InputError);
+    try
+    {
+        trainer.run();
+        ADD_FAILURE() << "a learning rate of 1e30 did not diverge";
+    }
+    catch (TrainingDiverged const& e)
+    {
+        EXPECT_EQ(std::string(e.what()).rfind("training diverged: ", 0), 0u) << e.what();
+    }
     std::ifstream latest(fs::path(run) / "latest");
     std::string name;
     std::getline(latest, name);
@@ -157,7 +196,7 @@ TEST_F(GanTrainerTest, ModelBStepUsesRealConditions)
     c.train.batch_size = 2;
     ShowerDataset::Options o;
     o.test_fraction = 2.0 / 6.0;
-    ShowerDataset const data(io::DatasetReader({*dir_ / "b.h5"}), io::PreprocessOptions::model_b(), o);
+    ShowerDataset const data(io::DatasetReader({*dir_ / "b.h5"}), c, o);
     GanTrainer trainer(c, data, options(*dir_ / "run_b", 1));
     auto const batch = to_tensors(data.load({0, 1}), torch::kCPU);
     auto const losses = trainer.train_step(batch, 0);

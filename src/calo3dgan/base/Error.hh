@@ -23,6 +23,15 @@ class InputError : public std::runtime_error
     using std::runtime_error::runtime_error;
 };
 
+//! A training diverged (non-finite losses, a generator of empty showers):
+//! not the user's input but the run's outcome; exit 1 with the last good
+//! checkpoint named.
+class TrainingDiverged : public std::runtime_error
+{
+  public:
+    using std::runtime_error::runtime_error;
+};
+
 //! The run was interrupted (Ctrl-C): exit 130 after cleaning up.
 class Interrupted : public std::runtime_error
 {

@@ -60,13 +60,4 @@ io::Layout layout_for(nn::ArchitectureConfig const& config)
     return layout_for(config.image_shape, config.name);
 }
 
-io::PreprocessOptions preprocess_options(nn::ArchitectureConfig const& config)
-{
-    auto options =
-        config.family == nn::ModelFamily::a ? io::PreprocessOptions::model_a() : io::PreprocessOptions::model_b();
-    options.xscale = config.train.xscale;
-    options.yscale = config.train.yscale;
-    options.xpower = config.power;
-    return options;
-}
 }  // namespace calo::infer

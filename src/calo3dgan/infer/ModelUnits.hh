@@ -17,14 +17,6 @@ io::Layout layout_for(nn::ArchitectureConfig const& config);
 //! The same for a model known by name and image shape (an exported model file).
 io::Layout layout_for(geo::ImageShape shape, std::string const& model);
 
-/*!
- * The model's preprocessing: the io preset of its family (model A
- * EcalEnergyTrain.py::GetprocData, model B AngleTrain3dGAN.py::GetDataAngle)
- * with the config's xscale, yscale and power. Training uses the same values,
- * so postprocess_in_place with them turns generator output back into file units.
- */
-io::PreprocessOptions preprocess_options(nn::ArchitectureConfig const& config);
-
 //! The range a model was trained on: energies [GeV] and (variable-angle models) polar angles [rad].
 struct TrainedRange
 {

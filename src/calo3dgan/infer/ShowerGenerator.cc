@@ -9,6 +9,7 @@
 #include "calo3dgan/infer/ModelUnits.hh"
 #include "calo3dgan/nn/Checkpoint.hh"
 #include "calo3dgan/nn/Initializers.hh"
+#include "calo3dgan/nn/ModelPreprocessing.hh"
 
 namespace calo::infer
 {
@@ -19,7 +20,7 @@ ShowerGenerator::ShowerGenerator(nn::Generator generator, ShowerGeneratorOptions
     CALO_VALIDATE_USAGE(options_.batch_size > 0,
                         "batch size must be positive (got " + std::to_string(options_.batch_size) + ")");
     layout_ = layout_for(generator_->config());
-    units_ = preprocess_options(generator_->config());
+    units_ = nn::preprocess_options(generator_->config());
     generator_->to(options_.device);
     generator_->eval();
 }

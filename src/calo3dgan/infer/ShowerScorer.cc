@@ -6,6 +6,7 @@
 #include "calo3dgan/base/Error.hh"
 #include "calo3dgan/infer/ModelUnits.hh"
 #include "calo3dgan/nn/Checkpoint.hh"
+#include "calo3dgan/nn/ModelPreprocessing.hh"
 
 namespace calo::infer
 {
@@ -33,7 +34,7 @@ ShowerScorer::ShowerScorer(nn::Discriminator discriminator, ShowerScorerOptions 
     CALO_VALIDATE(discriminator_, "no discriminator given — bug in the caller");
     CALO_VALIDATE_USAGE(options_.batch_size > 0,
                         "batch size must be positive (got " + std::to_string(options_.batch_size) + ")");
-    preprocessing_ = preprocess_options(discriminator_->config());
+    preprocessing_ = nn::preprocess_options(discriminator_->config());
     // Score every event: model B's training drops ECAL <= 10 (file units).
     preprocessing_.min_ecal = -std::numeric_limits<double>::infinity();
     // The discriminator sees only the images; the angle is not needed.

@@ -35,7 +35,7 @@ struct ShowerScores
 /*!
  * Runs the discriminator in eval mode (no dropout, BatchNorm moving
  * statistics) without gradients on events preprocessed exactly as for
- * training (infer::preprocess_options), except that no event is dropped:
+ * training (nn::preprocess_options), except that no event is dropped:
  * model B's ECAL > 10 cut is off, so there is one score per input event.
  */
 class ShowerScorer

@@ -14,6 +14,7 @@
 #include "calo3dgan/infer/ModelUnits.hh"
 #include "calo3dgan/io/DatasetLayout.hh"
 #include "calo3dgan/nn/Checkpoint.hh"
+#include "calo3dgan/nn/ModelPreprocessing.hh"
 #include "calo3dgan/onnx/OnnxGraph.hh"
 
 namespace fs = std::filesystem;
@@ -297,7 +298,7 @@ GraphNames build_generator(OnnxGraph& g, nn::GeneratorImpl& generator, ExportOpt
 {
     auto const& cfg = generator.config();
     auto const& gen = cfg.generator;
-    auto const units = infer::preprocess_options(cfg);
+    auto const units = nn::preprocess_options(cfg);
     auto const layout = infer::layout_for(cfg);
     bool const with_angle = cfg.family == nn::ModelFamily::b;
     auto const& shape = cfg.image_shape;
@@ -486,7 +487,7 @@ GraphNames build_discriminator(OnnxGraph& g, nn::DiscriminatorImpl& discriminato
 {
     auto const& cfg = discriminator.config();
     auto const& disc = cfg.discriminator;
-    auto const units = infer::preprocess_options(cfg);
+    auto const units = nn::preprocess_options(cfg);
     auto const layout = infer::layout_for(cfg);
     auto const& shape = cfg.image_shape;
 
@@ -583,7 +584,7 @@ ModelInfo model_info(nn::ArchitectureConfig const& cfg, ExportOptions const& opt
     info.producer_version = std::string(kVersion) + " (" + kGitRevision + ")";
     info.doc_string = "3DGAN " + role + " " + cfg.name + " (Carminati et al. 2019), exported by calo3dgan; "
                       "inputs and outputs in physical units, see docs/onnx.md";
-    auto const units = infer::preprocess_options(cfg);
+    auto const units = nn::preprocess_options(cfg);
     double const yscale = cfg.train.yscale;
     info.metadata = {{"calo3dgan.role", role},
                      {"calo3dgan.model", cfg.name},

@@ -105,6 +105,21 @@ double learning_rate_scale(LearningRateScaling scaling, int world_size, double w
     return 1.0 + (target - 1.0) * t / warmup_epochs;
 }
 
+namespace
+{
+//! The trainer's phases as spans on a timeline's compute lane.
+class TimelinePhases final : public TrainingObserver
+{
+  public:
+    explicit TimelinePhases(Timeline& timeline) : timeline_(timeline) {}
+    void phase_begin(char const* phase) override { timeline_.begin(Timeline::Lane::compute, phase); }
+    void phase_end(char const*) override { timeline_.end(Timeline::Lane::compute); }
+
+  private:
+    Timeline& timeline_;
+};
+}  // namespace
+
 DataParallel::DataParallel(Communicator const& comm, DataParallelOptions options)
     : comm_(comm), options_(std::move(options))
 {
@@ -115,41 +130,24 @@ DataParallel::DataParallel(Communicator const& comm, DataParallelOptions options
     {
         comm_.barrier();  // a common time zero for the ranks' traces
         timeline_ = std::make_unique<Timeline>(Timeline::path_for_rank(options_.timeline, comm_.rank()), comm_.rank());
+        timeline_phases_ = std::make_unique<TimelinePhases>(*timeline_);
     }
 }
 
 DataParallel::~DataParallel() = default;
 
-void DataParallel::configure(GanTrainerOptions& options)
+double DataParallel::learning_rate_scale(std::int64_t epoch, std::int64_t batch, std::int64_t batches) const
 {
-    options.rank = comm_.rank();
-    options.world_size = comm_.size();
-    options.is_writer = comm_.is_root();
-    if (auto* timeline = timeline_.get())
-    {
-        options.on_phase = [timeline](char const* phase, bool begin) {
-            if (begin)
-                timeline->begin(Timeline::Lane::compute, phase);
-            else
-                timeline->end(Timeline::Lane::compute);
-        };
-    }
-    if (comm_.size() == 1)
-        return;
-    auto const scaling = options_.lr_scaling;
-    auto const warmup = options_.warmup_epochs;
-    int const ranks = comm_.size();
-    options.lr_scale = [=](std::int64_t epoch, std::int64_t batch, std::int64_t batches) {
-        return learning_rate_scale(scaling, ranks, warmup, epoch, batch, batches);
-    };
-    auto* self = this;
-    options.after_backward = [self](std::vector<torch::Tensor> const& parameters) { self->average(parameters); };
-    options.any_rank = [self](bool flag) {
-        auto const start = std::chrono::steady_clock::now();
-        bool const result = self->comm_.any(flag);
-        self->agreement_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        return result;
-    };
+    return train::learning_rate_scale(options_.lr_scaling, comm_.size(), options_.warmup_epochs, epoch, batch,
+                                      batches);
+}
+
+bool DataParallel::any(bool flag)
+{
+    auto const start = std::chrono::steady_clock::now();
+    bool const result = comm_.any(flag);
+    agreement_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return result;
 }
 
 void DataParallel::attach(GanTrainer& trainer)
@@ -179,8 +177,10 @@ void DataParallel::attach(GanTrainer& trainer)
     generator_ = std::make_unique<GradientAllreducer>(comm_, g.parameters(), reduce, timeline_.get());
 }
 
-void DataParallel::average(std::vector<torch::Tensor> const& parameters)
+void DataParallel::synchronize(std::vector<torch::Tensor> const& parameters)
 {
+    if (comm_.size() == 1)
+        return;
     if (discriminator_ && discriminator_->owns(parameters))
         discriminator_->synchronize();
     else if (generator_ && generator_->owns(parameters))

@@ -1,7 +1,7 @@
 #pragma once
 // Synchronous data-parallel training over MPI with Horovod's semantics
-// (Sergeev & Del Balso 2018, arXiv:1802.05799; the 3DGAN runs of spec
-// 3dgan-reference §7.1), without the reference trainer's bugs:
+// (Sergeev & Del Balso 2018, arXiv:1802.05799; the 3DGAN runs of Carminati et
+// al. 2019, docs/training.md), without the reference trainer's bugs:
 //
 // - rank 0's parameters, buffers, optimizer states and training position are
 //   broadcast before the first step, also after a resume;
@@ -30,6 +30,8 @@
 #include "calo3dgan/base/Communicator.hh"
 #include "calo3dgan/train/GanTrainer.hh"
 #include "calo3dgan/train/GradientAllreducer.hh"
+#include "calo3dgan/train/GradientSynchronization.hh"
+#include "calo3dgan/train/TrainingObserver.hh"
 #include "calo3dgan/train/Timeline.hh"
 
 namespace calo::train
@@ -65,7 +67,7 @@ struct DataParallelOptions
     std::string timeline;  //!< Chrome trace path, ".rank<R>" added; empty: none
 };
 
-class DataParallel
+class DataParallel final : public GradientSynchronization
 {
   public:
     //! `comm` must outlive this object; with a timeline, call it on every rank
@@ -75,19 +77,21 @@ class DataParallel
     DataParallel(DataParallel const&) = delete;
     DataParallel& operator=(DataParallel const&) = delete;
 
-    /*!
-     * Set the data-parallel fields of a trainer's options: rank, world size,
-     * writer (rank 0), learning-rate schedule, gradient averaging, per-batch
-     * agreement and timeline phases. With one rank only the timeline is set,
-     * and training is exactly the serial one. This object must outlive the
-     * trainer's use of the options.
-     */
-    void configure(GanTrainerOptions& options);
+    //! GradientSynchronization over the communicator's ranks. With one rank
+    //! training is exactly the serial one.
+    int rank() const override { return comm_.rank(); }
+    int world_size() const override { return comm_.size(); }
+    void synchronize(std::vector<torch::Tensor> const& parameters) override;
+    bool any(bool flag) override;
+    double learning_rate_scale(std::int64_t epoch, std::int64_t batch, std::int64_t batches) const override;
+
+    //! The trainer's phases on the timeline's compute lane; null without a timeline.
+    TrainingObserver* timeline_observer() const { return timeline_phases_.get(); }
 
     /*!
      * Give every rank rank 0's state (parameters, buffers, optimizer states,
      * position) and install the gradient averaging. Call on every rank after
-     * constructing the trainer (with configured options) and, on rank 0 only,
+     * constructing the trainer (with this synchronization) and, on rank 0 only,
      * resuming it; before any training step.
      */
     void attach(GanTrainer& trainer);
@@ -112,11 +116,10 @@ class DataParallel
     void finish();
 
   private:
-    void average(std::vector<torch::Tensor> const& parameters);
-
     Communicator const& comm_;
     DataParallelOptions options_;
     std::unique_ptr<Timeline> timeline_;
+    std::unique_ptr<TrainingObserver> timeline_phases_;
     std::unique_ptr<GradientAllreducer> discriminator_;
     std::unique_ptr<GradientAllreducer> generator_;
     double agreement_seconds_ = 0;

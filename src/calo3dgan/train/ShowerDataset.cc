@@ -7,6 +7,7 @@
 
 #include "calo3dgan/base/Error.hh"
 #include "calo3dgan/base/Random.hh"
+#include "calo3dgan/nn/ModelPreprocessing.hh"
 
 namespace calo::train
 {
@@ -25,6 +26,11 @@ void append(io::EventBatch& into, io::EventBatch const& from)
     into.pdg_id.insert(into.pdg_id.end(), from.pdg_id.begin(), from.pdg_id.end());
 }
 }  // namespace
+
+ShowerDataset::ShowerDataset(io::DatasetReader reader, nn::ArchitectureConfig const& model, Options options)
+    : ShowerDataset(std::move(reader), nn::preprocess_options(model), options)
+{
+}
 
 ShowerDataset::ShowerDataset(io::DatasetReader reader, io::PreprocessOptions preprocess, Options options)
     : reader_(std::move(reader)), preprocess_(preprocess), options_(options)

@@ -7,6 +7,7 @@
 
 #include "calo3dgan/io/DatasetReader.hh"
 #include "calo3dgan/io/Preprocessing.hh"
+#include "calo3dgan/nn/ArchitectureConfig.hh"
 
 namespace calo::train
 {
@@ -25,6 +26,8 @@ class ShowerDataset
     };
 
     ShowerDataset(io::DatasetReader reader, io::PreprocessOptions preprocess, Options options);
+    //! With the preprocessing of the model that trains on it (nn::preprocess_options).
+    ShowerDataset(io::DatasetReader reader, nn::ArchitectureConfig const& model, Options options);
 
     std::size_t train_size() const { return train_end_; }
     std::size_t test_size() const { return end_ - train_end_; }
