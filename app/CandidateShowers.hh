@@ -1,7 +1,7 @@
 #pragma once
 // Showers generated with the conditions of a reference sample, as the 3DGAN
-// analysis compares them (spec 3dgan-reference §6: "GAN events are always
-// generated with the same conditions (E, θ) as the G4 events").
+// analysis compares them: with the same conditions (E, θ) as the reference
+// events (docs/preprocessing.md, "Generated showers").
 #include <cstdint>
 #include <string>
 #include <vector>

@@ -1,7 +1,7 @@
 #pragma once
 // The regressor of Carminati et al. 2019 (§5.1): one convolutional and one dense layer, a loose
 // copy of the first stage of the 3DGAN discriminator (Conv3d(32, 5x5x5) and
-// LeakyReLU(0.3), spec 3dgan-reference §3.1) in 2D, estimating the primary
+// LeakyReLU(0.3), docs/models.md, "Model A discriminator") in 2D, estimating the primary
 // energy from a projected shower. Written as a function of one flat parameter
 // vector, so that the GA's genomes and RMSprop's single parameter tensor run
 // the very same forward pass.

@@ -7,7 +7,7 @@ namespace calo::geo
 //! Value returned for an image without energy (as in the reference code).
 inline constexpr double kEmptyImageAngle = 100.0;
 
-//! 3DGAN measured polar angle [rad] of one image (spec 3dgan-reference §6.4,
+//! 3DGAN measured polar angle [rad] of one image (docs/preprocessing.md, "Measured angle";
 //! `measPython` in svalleco/3Dgan Anglegan keras/analysis/utils/GANutils.py):
 //! - event barycentre (x̄, ȳ, z̄) with cell centres at index + 0.5;
 //! - for each layer z with energy, its barycentre (x_z, y_z);

@@ -40,7 +40,7 @@ using ValueSampler = std::function<double(Rng&)>;
  * (25x25x25, GeV) for model A, layout b (51x51x25, GeV x 50) for model B.
  *
  * Network output is turned into file units with io::postprocess_in_place
- * (undo the power, divide by xscale; spec 3dgan-reference §2.2), using the
+ * (undo the power, divide by xscale; docs/preprocessing.md, "Generated showers"), using the
  * xscale, yscale and power stored in the model's config.
  */
 class ShowerGenerator

@@ -36,7 +36,7 @@ std::optional<Layout> layout_for_shape(geo::ImageShape shape)
 double cell_unit_gev(Layout layout)
 {
     // The LCD converter multiplies Geant4 MeV by 50/1000 for the angle files;
-    // the 3DGAN analysis divides by dscale = 50 to get GeV (spec §1.2).
+    // the 3DGAN analysis divides by dscale = 50 to get GeV (docs/preprocessing.md, "Data layouts").
     return layout == Layout::fixed_angle ? 1.0 : 1.0 / 50.0;
 }
 

@@ -1,8 +1,8 @@
 #pragma once
 // The two 3DGAN/LCD HDF5 data layouts: image window and cell-energy units.
 //
-// Layout a (fixed angle, model A, spec 3dgan-reference §1.1): `ECAL` (N,25,25,25)
-// with cell energies in GeV. Layout b (variable angle, model B, §1.2): `ECAL`
+// Layout a (fixed angle, model A; docs/preprocessing.md, "Data layouts"): `ECAL` (N,25,25,25)
+// with cell energies in GeV. Layout b (variable angle, model B): `ECAL`
 // (N,51,51,25) with cell energies in "GeV x 50", the LCD converter's unit
 // (shower-physics §2.2), so that the ECAL sum in file units is about E_p.
 #include <optional>

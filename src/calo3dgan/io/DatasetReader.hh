@@ -27,7 +27,7 @@ struct FileInfo
     std::string metadata_json;
 };
 
-//! Reads the real 3DGAN/LCD layouts (spec 3dgan-reference §1):
+//! Reads the real 3DGAN/LCD layouts (docs/preprocessing.md, "Data layouts"):
 //! - `ECAL` (N,25,25,25) -> layout a, (N,51,51,25) -> layout b, any float or
 //!   integer type (converted to float32 on read);
 //! - the primary energy [GeV] from `energy` (N,) or, without it, from

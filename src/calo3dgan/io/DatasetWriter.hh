@@ -10,7 +10,7 @@
 
 namespace calo::io
 {
-//! Writes the real 3DGAN/LCD layout (spec 3dgan-reference §1):
+//! Writes the real 3DGAN/LCD layout (docs/preprocessing.md, "Data layouts"):
 //! - layout a: `ECAL` float32 (N,25,25,25) [GeV], `energy` float32 (N,) [GeV],
 //!   `target` float32 (N,2) = (PDG id, energy [GeV]);
 //! - layout b: `ECAL` float32 (N,51,51,25) [GeV x 50], `energy` (N,) [GeV],

@@ -1,5 +1,5 @@
 #pragma once
-// The 3DGAN input preprocessing of the two model families (spec 3dgan-reference §1).
+// The 3DGAN input preprocessing of the two model families (docs/preprocessing.md).
 #include <cstddef>
 #include <limits>
 #include <vector>
@@ -34,10 +34,10 @@ struct PreprocessOptions
     //! Cells of either layout are first converted to these units with cell_unit_gev.
     Layout family = Layout::fixed_angle;
 
-    //! Model A (§1.1): threshold 1e-6 GeV (before scaling), xscale 100,
+    //! Model A (docs/preprocessing.md, "Model A"): threshold 1e-6 GeV (before scaling), xscale 100,
     //! ecal = Σ scaled cells, yscale 100, no power, no ecal cut, no angle.
     static PreprocessOptions model_a();
-    //! Model B (§1.2): cells in GeV x 50, xscale 1, threshold 0, ecal = Σ
+    //! Model B (docs/preprocessing.md, "Model B"): cells in GeV x 50, xscale 1, threshold 0, ecal = Σ
     //! before the power, drop ecal <= 10, angle = mtheta, xpower 0.85, yscale 100.
     static PreprocessOptions model_b();
 };

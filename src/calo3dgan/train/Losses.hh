@@ -1,5 +1,5 @@
 #pragma once
-// The Keras 2.2.4 losses used by 3DGAN (spec 3dgan-reference §4.1, §9.7).
+// The Keras 2.2.4 losses used by 3DGAN (docs/training.md, "Losses and weights").
 #include <torch/torch.h>
 
 namespace calo::train
