@@ -18,6 +18,7 @@
 #include "calo3dgan/io/DatasetReader.hh"
 #include "calo3dgan/io/KerasWeightsFile.hh"
 #include "calo3dgan/nn/Checkpoint.hh"
+#include "calo3dgan/nn/ConfigToml.hh"
 
 namespace calo::app
 {

@@ -29,6 +29,7 @@
 #include "calo3dgan/io/KerasWeightsFile.hh"
 #include "calo3dgan/mc/Primary.hh"
 #include "calo3dgan/nn/Checkpoint.hh"
+#include "calo3dgan/nn/ConfigToml.hh"
 
 namespace calo::app
 {

@@ -10,6 +10,7 @@
 #include "calo3dgan/base/Error.hh"
 #include "calo3dgan/infer/KerasCheckpoint.hh"
 #include "calo3dgan/nn/ArchitectureConfig.hh"
+#include "calo3dgan/nn/Presets.hh"
 
 namespace calo::app
 {

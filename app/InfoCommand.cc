@@ -8,9 +8,11 @@
 #include "Commands.hh"
 #include "calo3dgan/base/Error.hh"
 #include "calo3dgan/nn/ArchitectureConfig.hh"
+#include "calo3dgan/nn/ConfigToml.hh"
 #include "calo3dgan/nn/Discriminator.hh"
 #include "calo3dgan/nn/Generator.hh"
 #include "calo3dgan/nn/LayerTable.hh"
+#include "calo3dgan/nn/Presets.hh"
 
 namespace calo::app
 {

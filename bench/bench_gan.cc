@@ -46,6 +46,7 @@
 #include "calo3dgan/nn/ArchitectureConfig.hh"
 #include "calo3dgan/nn/Generator.hh"
 #include "calo3dgan/nn/LatentSampler.hh"
+#include "calo3dgan/nn/Presets.hh"
 #include "calo3dgan/train/GanTrainer.hh"
 #include "calo3dgan/train/ShowerDataset.hh"
 #include "calo3dgan/train/TrainBatch.hh"

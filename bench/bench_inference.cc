@@ -18,6 +18,7 @@
 #include "calo3dgan/inference/Generator.hh"
 #include "calo3dgan/inference/ModelFile.hh"
 #include "calo3dgan/nn/Checkpoint.hh"
+#include "calo3dgan/nn/Presets.hh"
 
 namespace
 {

@@ -45,6 +45,7 @@
 #include "calo3dgan/io/DatasetReader.hh"
 #include "calo3dgan/io/Preprocessing.hh"
 #include "calo3dgan/nn/ArchitectureConfig.hh"
+#include "calo3dgan/nn/Presets.hh"
 #include "calo3dgan/train/DataParallel.hh"
 #include "calo3dgan/train/GanTrainer.hh"
 #include "calo3dgan/train/ShowerDataset.hh"

@@ -10,6 +10,7 @@
 #include "calo3dgan/inference/ModelFile.hh"
 #include "calo3dgan/io/KerasWeightsFile.hh"
 #include "calo3dgan/nn/KerasImport.hh"
+#include "calo3dgan/nn/Presets.hh"
 
 namespace calo::test
 {

@@ -12,6 +12,7 @@
 #include "calo3dgan/infer/KerasCheckpoint.hh"
 #include "calo3dgan/io/KerasWeightsFile.hh"
 #include "calo3dgan/nn/Checkpoint.hh"
+#include "calo3dgan/nn/Presets.hh"
 
 namespace calo::test
 {

@@ -11,6 +11,7 @@
 #include "calo3dgan/io/DatasetReader.hh"
 #include "calo3dgan/io/DatasetWriter.hh"
 #include "calo3dgan/nn/KerasImport.hh"
+#include "calo3dgan/nn/Presets.hh"
 
 namespace calo::test
 {

@@ -12,6 +12,7 @@
 #include "calo3dgan/infer/ModelUnits.hh"
 #include "calo3dgan/nn/KerasImport.hh"
 #include "calo3dgan/nn/ModelPreprocessing.hh"
+#include "calo3dgan/nn/Presets.hh"
 
 namespace calo::test
 {

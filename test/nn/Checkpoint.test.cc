@@ -10,6 +10,7 @@
 
 #include "TestSupport.hh"
 #include "calo3dgan/base/Error.hh"
+#include "calo3dgan/nn/ConfigToml.hh"
 #include "calo3dgan/nn/Presets.hh"
 
 namespace calo::nn

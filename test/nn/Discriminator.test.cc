@@ -7,6 +7,7 @@
 
 #include "calo3dgan/geo/MeasuredAngle.hh"
 #include "calo3dgan/nn/PhysicsHeads.hh"
+#include "calo3dgan/nn/Presets.hh"
 
 namespace calo::nn
 {

@@ -8,6 +8,7 @@
 #include "calo3dgan/base/Error.hh"
 #include "calo3dgan/nn/Initializers.hh"
 #include "calo3dgan/nn/LatentSampler.hh"
+#include "calo3dgan/nn/Presets.hh"
 #include "calo3dgan/nn/detail/Layers.hh"
 
 namespace calo::nn

@@ -11,6 +11,7 @@
 #include "calo3dgan/io/DatasetLayout.hh"
 #include "calo3dgan/io/KerasWeightsFile.hh"
 #include "calo3dgan/nn/Checkpoint.hh"
+#include "calo3dgan/nn/Presets.hh"
 
 namespace calo::test
 {

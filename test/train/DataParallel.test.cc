@@ -17,6 +17,7 @@
 #include "TestSupport.hh"
 #include "calo3dgan/base/Communicator.hh"
 #include "calo3dgan/base/Error.hh"
+#include "calo3dgan/nn/Presets.hh"
 
 namespace calo::train
 {

@@ -4,6 +4,7 @@
 
 #include "calo3dgan/base/Constants.hh"
 #include "calo3dgan/infer/ModelUnits.hh"
+#include "calo3dgan/nn/ConfigToml.hh"
 
 namespace calo::infer
 {

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "calo3dgan/nn/ArchitectureConfig.hh"
+#include "calo3dgan/nn/Presets.hh"
 
 namespace calo::infer
 {

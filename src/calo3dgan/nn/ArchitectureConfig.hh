@@ -3,7 +3,8 @@
 // training hyper-parameters that belong to the same reference preset.
 //
 // The two reference presets (configs/3dgan-a.toml, configs/3dgan-b.toml and the
-// built-in preset_a(), preset_b()) follow the original Keras code:
+// built-in preset_a(), preset_b() of Presets.hh; TOML in ConfigToml.hh) follow
+// the original Keras code:
 //   A: svalleco/3Dgan Energy-gan:keras/EcalEnergyGan.py (25x25x25, latent 200,
 //      energy-only multiplicative conditioning);
 //   B: svalleco/3Dgan Anglegan:keras/AngleArch3dGAN.py (51x51x25, latent 256 =
@@ -225,7 +226,3 @@ char const* to_string(Activation value);
 char const* to_string(Initializer value);
 char const* to_string(ConvPadding value);
 }  // namespace calo::nn
-
-// Transitional: callers that still expect the presets and TOML functions here.
-#include "calo3dgan/nn/ConfigToml.hh"
-#include "calo3dgan/nn/Presets.hh"

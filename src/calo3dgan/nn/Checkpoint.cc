@@ -5,6 +5,7 @@
 
 #include "calo3dgan/base/AtomicFile.hh"
 #include "calo3dgan/base/Error.hh"
+#include "calo3dgan/nn/ConfigToml.hh"
 
 namespace fs = std::filesystem;
 

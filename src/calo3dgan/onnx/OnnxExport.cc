@@ -14,6 +14,7 @@
 #include "calo3dgan/infer/ModelUnits.hh"
 #include "calo3dgan/io/DatasetLayout.hh"
 #include "calo3dgan/nn/Checkpoint.hh"
+#include "calo3dgan/nn/ConfigToml.hh"
 #include "calo3dgan/nn/ModelPreprocessing.hh"
 #include "calo3dgan/onnx/OnnxGraph.hh"
 
