@@ -10,7 +10,7 @@ packages=(
   libopenmpi-dev openmpi-bin
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libdnnl-dev libdeflate-dev
+  libdnnl-dev libdeflate-dev libeigen3-dev
   python3 python3-torch python3-h5py python3-matplotlib python3-numpy chromium
   python3-onnx python3-jinja2 python3-pytest
 )

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <numeric>
 
+#include <Eigen/Dense>
+
 #include "calo3dgan/base/Error.hh"
 #include "calo3dgan/base/ParallelFor.hh"
 #include "calo3dgan/base/Random.hh"
@@ -14,69 +16,40 @@ namespace
 {
 struct Moments
 {
-    std::vector<double> mean;        //!< d
-    std::vector<double> covariance;  //!< d x d, row-major
+    Eigen::VectorXd mean;        //!< d
+    Eigen::MatrixXd covariance;  //!< d x d, symmetric
 };
 
 Moments moments_of(InputMatrix const& m, std::vector<std::size_t> const& rows)
 {
-    std::size_t const d = m.cols;
-    Moments out{std::vector<double>(d, 0.0), std::vector<double>(d * d, 0.0)};
-    for (std::size_t r : rows)
-        for (std::size_t i = 0; i < d; ++i)
-            out.mean[i] += m.row(r)[i];
-    double const n = static_cast<double>(rows.size());
-    for (double& v : out.mean)
-        v /= n;
-    std::vector<double> centred(d);
-    for (std::size_t r : rows)
-    {
-        for (std::size_t i = 0; i < d; ++i)
-            centred[i] = m.row(r)[i] - out.mean[i];
-        for (std::size_t i = 0; i < d; ++i)
-            for (std::size_t j = i; j < d; ++j)
-                out.covariance[i * d + j] += centred[i] * centred[j];
-    }
-    for (std::size_t i = 0; i < d; ++i)
-        for (std::size_t j = i; j < d; ++j)
-        {
-            out.covariance[i * d + j] /= (n - 1);
-            out.covariance[j * d + i] = out.covariance[i * d + j];
-        }
+    auto const d = static_cast<Eigen::Index>(m.cols);
+    auto const n = static_cast<Eigen::Index>(rows.size());
+    Eigen::MatrixXd centred(n, d);
+    for (Eigen::Index r = 0; r < n; ++r)
+        centred.row(r) = Eigen::Map<Eigen::RowVectorXf const>(m.row(rows[r]), d).cast<double>();
+    Moments out;
+    out.mean = centred.colwise().mean().transpose();
+    centred.rowwise() -= out.mean.transpose();
+    // Unbiased sample covariance; only its lower triangle is read below.
+    out.covariance = Eigen::MatrixXd::Zero(d, d);
+    out.covariance.selfadjointView<Eigen::Lower>().rankUpdate(centred.transpose(), 1.0 / static_cast<double>(n - 1));
     return out;
-}
-
-std::vector<double> multiply(std::vector<double> const& a, std::vector<double> const& b, int n)
-{
-    std::vector<double> c(static_cast<std::size_t>(n) * n, 0.0);
-    for (int i = 0; i < n; ++i)
-        for (int k = 0; k < n; ++k)
-        {
-            double const aik = a[i * n + k];
-            for (int j = 0; j < n; ++j)
-                c[i * n + j] += aik * b[k * n + j];
-        }
-    return c;
 }
 
 double frechet_of(Moments const& r, Moments const& c)
 {
-    int const d = static_cast<int>(r.mean.size());
-    double distance = 0;
-    for (int i = 0; i < d; ++i)
-        distance += std::pow(r.mean[i] - c.mean[i], 2) + r.covariance[i * d + i] + c.covariance[i * d + i];
+    using Solver = Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>;
+    double distance = (r.mean - c.mean).squaredNorm() + r.covariance.trace() + c.covariance.trace();
     // Tr((Σr Σc)^½) = Σ sqrt(eig(S Σc S)) with S = Σr^½ (symmetric), since
     // Σr Σc is similar to S Σc S, which is symmetric positive semi-definite.
-    std::vector<double> vectors;
-    auto const values = symmetric_eigen(r.covariance, d, &vectors);
-    std::vector<double> root(static_cast<std::size_t>(d) * d, 0.0);
-    for (int i = 0; i < d; ++i)
-        for (int j = 0; j < d; ++j)
-            for (int k = 0; k < d; ++k)
-                root[i * d + j] += vectors[i * d + k] * std::sqrt(std::max(0.0, values[k])) * vectors[j * d + k];
-    auto const inner = multiply(multiply(root, c.covariance, d), root, d);
-    for (double lambda : symmetric_eigen(inner, d, nullptr))
-        distance -= 2 * std::sqrt(std::max(0.0, lambda));
+    // Eigenvalues that rounding makes slightly negative count as zero.
+    Solver const of_reference(r.covariance);
+    Eigen::VectorXd const root_values = of_reference.eigenvalues().cwiseMax(0.0).cwiseSqrt();
+    Eigen::MatrixXd const root =
+        of_reference.eigenvectors() * root_values.asDiagonal() * of_reference.eigenvectors().transpose();
+    Eigen::MatrixXd const covariance_c = c.covariance.selfadjointView<Eigen::Lower>();
+    Solver const of_inner(root * covariance_c * root, Eigen::EigenvaluesOnly);
+    distance -= 2 * of_inner.eigenvalues().cwiseMax(0.0).cwiseSqrt().sum();
     return distance;
 }
 
@@ -256,76 +229,5 @@ DistanceEstimate kernel_distance(InputMatrix const& reference, InputMatrix const
     }
     DistanceEstimate const spread = mean_and_spread(estimates);
     return {spread.value, spread.error / std::sqrt(static_cast<double>(batches))};
-}
-
-std::vector<double> symmetric_eigen(std::vector<double> a, int n, std::vector<double>* eigenvectors)
-{
-    std::vector<double> v;
-    if (eigenvectors)
-    {
-        v.assign(static_cast<std::size_t>(n) * n, 0.0);
-        for (int i = 0; i < n; ++i)
-            v[i * n + i] = 1;
-    }
-    for (int sweep = 0; sweep < 100; ++sweep)
-    {
-        double off = 0, diagonal = 0;
-        for (int i = 0; i < n; ++i)
-        {
-            diagonal += a[i * n + i] * a[i * n + i];
-            for (int j = i + 1; j < n; ++j)
-                off += a[i * n + j] * a[i * n + j];
-        }
-        if (off <= 1e-30 * std::max(diagonal, 1e-300))
-            break;
-        for (int p = 0; p < n; ++p)
-        {
-            for (int q = p + 1; q < n; ++q)
-            {
-                double const apq = a[p * n + q];
-                if (std::abs(apq) < 1e-300)
-                    continue;
-                // Rotation that zeroes a[p][q] (Golub & Van Loan, Algorithm 8.4.1).
-                double const theta = (a[q * n + q] - a[p * n + p]) / (2 * apq);
-                double const t = (theta >= 0 ? 1.0 : -1.0) / (std::abs(theta) + std::sqrt(theta * theta + 1));
-                double const c = 1 / std::sqrt(t * t + 1), s = t * c;
-                for (int k = 0; k < n; ++k)
-                {
-                    double const akp = a[k * n + p], akq = a[k * n + q];
-                    a[k * n + p] = c * akp - s * akq;
-                    a[k * n + q] = s * akp + c * akq;
-                }
-                for (int k = 0; k < n; ++k)
-                {
-                    double const apk = a[p * n + k], aqk = a[q * n + k];
-                    a[p * n + k] = c * apk - s * aqk;
-                    a[q * n + k] = s * apk + c * aqk;
-                }
-                if (eigenvectors)
-                {
-                    for (int k = 0; k < n; ++k)
-                    {
-                        double const vkp = v[k * n + p], vkq = v[k * n + q];
-                        v[k * n + p] = c * vkp - s * vkq;
-                        v[k * n + q] = s * vkp + c * vkq;
-                    }
-                }
-            }
-        }
-    }
-    std::vector<int> order(n);
-    std::iota(order.begin(), order.end(), 0);
-    std::sort(order.begin(), order.end(), [&](int i, int j) { return a[i * n + i] < a[j * n + j]; });
-    std::vector<double> values(n);
-    for (int k = 0; k < n; ++k)
-        values[k] = a[order[k] * n + order[k]];
-    if (eigenvectors)
-    {
-        eigenvectors->assign(static_cast<std::size_t>(n) * n, 0.0);
-        for (int k = 0; k < n; ++k)
-            for (int i = 0; i < n; ++i)
-                (*eigenvectors)[i * n + k] = v[i * n + order[k]];
-    }
-    return values;
 }
 }  // namespace calo::physval

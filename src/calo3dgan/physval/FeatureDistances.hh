@@ -24,7 +24,8 @@ int standardise_like_reference(InputMatrix& reference, InputMatrix& candidate);
 
 /*!
  * Fréchet distance of Gaussians fitted to the two samples,
- * |μ_r - μ_c|² + Tr(Σ_r + Σ_c - 2 (Σ_r Σ_c)^{1/2}); the error is the spread
+ * |μ_r - μ_c|² + Tr(Σ_r + Σ_c - 2 (Σ_r Σ_c)^{1/2}), the matrix square root
+ * through symmetric eigen-decompositions (Eigen); the error is the spread
  * over `bootstraps` resamplings (with replacement, seeded) of both samples.
  */
 DistanceEstimate frechet_distance(InputMatrix const& reference, InputMatrix const& candidate, int bootstraps,
@@ -48,8 +49,4 @@ DistanceEstimate frechet_distance_infinite(InputMatrix const& reference, InputMa
  */
 DistanceEstimate kernel_distance(InputMatrix const& reference, InputMatrix const& candidate, int batches,
                                  std::size_t batch_size, std::uint64_t seed, int threads = 0);
-
-//! Eigenvalues (ascending) and eigenvectors (columns of the returned n x n
-//! row-major matrix) of a symmetric n x n matrix, by cyclic Jacobi rotations.
-std::vector<double> symmetric_eigen(std::vector<double> matrix, int n, std::vector<double>* eigenvectors);
 }  // namespace calo::physval
