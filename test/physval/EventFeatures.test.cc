@@ -74,7 +74,12 @@ TEST(EventFeatures, AnglesOnlyWithTheta)
     s.theta_rad = {static_cast<float>(M_PI / 3)};
     FeatureTable const t = compute_features(s, {});
     EXPECT_NEAR(t.column("theta_deg")[0], 60.0, 1e-4);
-    EXPECT_GE(t.find("measured_angle_deg"), 0);
+    // By hand (geo/MeasuredAngle.hh, cell centres at index + 0.5): event
+    // barycentre (2.00125, 0.50249, 0.50499); layer 0: (2.0, 0.5),
+    // d = 0.005141, m = -0.48507, flipped (0.5 < z̄) to +0.48507; layer 2:
+    // (2.5, 1.5), d = 2.05641, m = 0.48507. Both give π/2 - atan(0.48507) =
+    // 1.11916 rad, so the (z + 0.5)-weighted mean is 64.1233 deg.
+    EXPECT_NEAR(t.column("measured_angle_deg")[0], 64.1233, 1e-3);
 }
 
 TEST(EventFeatures, CellSpectrumAndSparsity)

@@ -87,7 +87,10 @@ TEST(FigureOfMerit, MomentTermCountedOnce)
         EXPECT_NEAR(bin.terms.moment, (d1 + d2) / 6.0, 1e-6);
         expected += (d1 + d2) / 6.0 / 2.0;
     }
-    EXPECT_GT(expected, 0.01);
+    // By hand from the z profiles: 10 GeV bin (events 0, 2, 4, 6) M1z 19/17 ->
+    // 29/17 and M2z 100/289 -> 130/289, term (10/19 + 3/10)/6; 20 GeV bin
+    // M1z 29/17 -> 2, M2z 130/289 -> 145/289, term (5/29 + 3/26)/6.
+    EXPECT_NEAR(expected, ((10.0 / 19 + 3.0 / 10) / 6 + (5.0 / 29 + 3.0 / 26) / 6) / 2, 1e-6);
     EXPECT_NEAR(r.average.moment, expected, 1e-6);
 }
 
