@@ -17,6 +17,7 @@
 #include "MpiRun.hh"
 #include "calo3dgan/base/Constants.hh"
 #include "calo3dgan/base/Error.hh"
+#include "calo3dgan/base/Format.hh"
 #include "calo3dgan/base/Interrupt.hh"
 #include "calo3dgan/base/ProgressBar.hh"
 #include "calo3dgan/base/Random.hh"
@@ -58,13 +59,7 @@ struct GenerateOptions
 
 std::string range_spec(double lo, double hi)
 {
-    auto const text = [](double v)
-    {
-        char buffer[32];
-        std::snprintf(buffer, sizeof buffer, "%.6g", v);
-        return std::string(buffer);
-    };
-    return lo == hi ? text(lo) : text(lo) + ":" + text(hi);
+    return lo == hi ? format_significant(lo, 6) : format_significant(lo, 6) + ":" + format_significant(hi, 6);
 }
 
 //! The FloatDataset called `name`, or nullptr.

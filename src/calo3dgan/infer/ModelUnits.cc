@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <sstream>
 
 #include "calo3dgan/base/Constants.hh"
 #include "calo3dgan/base/Error.hh"
+#include "calo3dgan/base/Format.hh"
 
 namespace calo::infer
 {
@@ -16,14 +16,6 @@ bool inside(double lo, double hi, double range_lo, double range_hi)
     double const tolerance = 1e-6 * std::max(std::abs(range_lo), std::abs(range_hi));
     return lo >= range_lo - tolerance && hi <= range_hi + tolerance;
 }
-
-std::string format_number(double value)
-{
-    std::ostringstream os;
-    os.precision(4);
-    os << value;
-    return os.str();
-}
 }  // namespace
 
 std::string range_warning(TrainedRange const& range, double energy_lo_gev, double energy_hi_gev, double theta_lo_rad,
@@ -32,17 +24,18 @@ std::string range_warning(TrainedRange const& range, double energy_lo_gev, doubl
     std::string message;
     if (!inside(energy_lo_gev, energy_hi_gev, range.energy_min_gev, range.energy_max_gev))
     {
-        message = "energies " + format_number(energy_lo_gev) + " .. " + format_number(energy_hi_gev) +
+        message = "energies " + format_significant(energy_lo_gev, 4) + " .. " + format_significant(energy_hi_gev, 4) +
                   " GeV reach outside the range model " + range.model + " was trained on (" +
-                  format_number(range.energy_min_gev) + " .. " + format_number(range.energy_max_gev) + " GeV)";
+                  format_significant(range.energy_min_gev, 4) + " .. " + format_significant(range.energy_max_gev, 4) +
+                  " GeV)";
     }
     if (range.has_angle && !inside(theta_lo_rad, theta_hi_rad, range.angle_min_rad, range.angle_max_rad))
     {
         double const deg = 180.0 / kPi;
-        message += std::string(message.empty() ? "" : "; ") + "angles " + format_number(theta_lo_rad * deg) + " .. " +
-                   format_number(theta_hi_rad * deg) + " deg reach outside the trained range (" +
-                   format_number(range.angle_min_rad * deg) + " .. " + format_number(range.angle_max_rad * deg) +
-                   " deg)";
+        message += std::string(message.empty() ? "" : "; ") + "angles " + format_significant(theta_lo_rad * deg, 4) +
+                   " .. " + format_significant(theta_hi_rad * deg, 4) + " deg reach outside the trained range (" +
+                   format_significant(range.angle_min_rad * deg, 4) + " .. " +
+                   format_significant(range.angle_max_rad * deg, 4) + " deg)";
     }
     return message;
 }

@@ -5,25 +5,20 @@
 #include <set>
 
 #include "calo3dgan/base/Error.hh"
+#include "calo3dgan/base/Format.hh"
 
 namespace calo::physval
 {
 namespace
 {
-std::string format_number(double v)
-{
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.4g", v);
-    return buf;
-}
-
 std::vector<ConditionBin> bins_from_edges(std::vector<double> const& edges, std::string const& kind,
                                           std::string const& unit)
 {
     CALO_VALIDATE(edges.size() >= 2, kind + " bin edges need at least two values");
     for (std::size_t i = 1; i < edges.size(); ++i)
-        CALO_VALIDATE(edges[i] > edges[i - 1], kind + " bin edges must increase (got " + format_number(edges[i - 1])
-                                                   + " then " + format_number(edges[i]) + ")");
+        CALO_VALIDATE(edges[i] > edges[i - 1], kind + " bin edges must increase (got "
+                                                   + format_significant(edges[i - 1], 4) + " then "
+                                                   + format_significant(edges[i], 4) + ")");
     std::vector<ConditionBin> bins;
     for (std::size_t i = 1; i < edges.size(); ++i)
     {
@@ -32,7 +27,7 @@ std::vector<ConditionBin> bins_from_edges(std::vector<double> const& edges, std:
         bin.lo = edges[i - 1];
         bin.hi = edges[i];
         bin.closed_above = i + 1 == edges.size();
-        bin.label = format_number(bin.lo) + "-" + format_number(bin.hi) + " " + unit;
+        bin.label = format_significant(bin.lo, 4) + "-" + format_significant(bin.hi, 4) + " " + unit;
         bins.push_back(bin);
     }
     return bins;
@@ -73,7 +68,7 @@ std::vector<ConditionBin> make_energy_bins(std::vector<float> const& energy_gev,
             bin.kind = "energy";
             bin.lo = std::max(0.0, centre - 5.0);
             bin.hi = centre + 5.0;
-            bin.label = format_number(centre) + " GeV";
+            bin.label = format_significant(centre, 4) + " GeV";
             bins.push_back(bin);
         }
         return bins;
