@@ -52,7 +52,7 @@ KERAS_EPSILON = 1e-7
 
 
 # ---------------------------------------------------------------------------
-# Data (spec §1.1 / §1.2)
+# Data (docs/preprocessing.md, "Data layouts", "Model A" and "Model B")
 # ---------------------------------------------------------------------------
 class RealShowers:
     """Shuffled real batches read per step from a 3DGAN-layout HDF5 file."""
@@ -117,7 +117,7 @@ class RealShowers:
 
 
 # ---------------------------------------------------------------------------
-# Losses (spec §4.1)
+# Losses (docs/training.md, "Losses and weights")
 # ---------------------------------------------------------------------------
 def bce(p, t):
     p = p.clamp(KERAS_EPSILON, 1 - KERAS_EPSILON)

@@ -12,11 +12,11 @@ TEST(Calorimeter, LcdPresetLayout)
     ASSERT_EQ(calo.num_layers(), 25);
     ASSERT_EQ(calo.num_sections(), 2);
     // Pitch 2.4 + 0.5 + 1.5 = 4.4 mm and 4.8 + 0.5 + 1.5 = 6.8 mm, the values
-    // read off the LCD converter's per-layer cell counts (spec sec. 2.2).
+    // read off the LCD converter's per-layer cell counts (docs/mc.md, "Layer pitch").
     EXPECT_NEAR(calo.layer(0).back_mm - calo.layer(0).front_mm, 4.4, 1e-12);
     EXPECT_NEAR(calo.layer(24).back_mm - calo.layer(24).front_mm, 6.8, 1e-12);
     EXPECT_NEAR(calo.depth_mm(), 17 * 4.4 + 8 * 6.8, 1e-9);
-    // Spec sec. 2.4: 22.85 X0 in total for preset B.
+    // docs/mc.md, "Effective medium": 22.85 X0 in total for preset "lcd".
     EXPECT_NEAR(calo.depth_x0(), 22.85, 0.02);
     EXPECT_EQ(calo.section(1).first_layer, 17);
     EXPECT_EQ(calo.layer(16).section, 0);
@@ -35,8 +35,9 @@ TEST(Calorimeter, CompactPreset)
 
 TEST(Calorimeter, MipSamplingFractions)
 {
-    // Spec sec. 2.3: MIP fraction 0.194/(5.30 + 0.194 + 0.27) = 3.4% (thin,
-    // preset B), 3.5% without services, 1.8% thick. Si MIP loss 0.194 MeV.
+    // docs/mc.md, "Sampling fraction": MIP fraction 0.194/(5.30 + 0.194 +
+    // 0.27) = 3.4% (thin, preset "lcd"), 3.5% without services, 1.8% thick.
+    // Si MIP loss 0.194 MeV.
     Calorimeter const lcd(CalorimeterSpec::lcd());
     EXPECT_NEAR(lcd.layer(0).silicon_mip_mev, 0.194, 0.0005);
     EXPECT_NEAR(lcd.layer(0).mip_loss_mev, 5.30 + 0.194 + 0.27, 0.01);

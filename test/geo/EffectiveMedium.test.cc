@@ -1,6 +1,6 @@
-// Effective-medium numbers against the shower-physics spec, table "Per-layer
-// and effective-medium numbers" (sec. 2.4), which was derived by hand from the
-// PDG constants. Tolerances are half a unit of the table's last digit plus a
+// Effective-medium numbers against the table in docs/mc.md, "Effective
+// medium", which was derived by hand from the PDG constants. Tolerances are
+// half a unit of the table's last digit plus a
 // little for the table's own rounding of intermediate values.
 #include "calo3dgan/geo/EffectiveMedium.hh"
 

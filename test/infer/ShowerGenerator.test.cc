@@ -70,7 +70,7 @@ torch::Tensor expected_cells(nn::Generator& generator, infer::GeneratorInputs co
     generator->eval();
     torch::NoGradGuard no_grad;
     auto const images = generator->forward(noise, conditions).contiguous();
-    // Model A: x / xscale (100); model B: x^(1/0.85) / xscale (1), spec §2.2
+    // Model A: x / xscale (100); model B: x^(1/0.85) / xscale (1), docs/preprocessing.md, "Generated showers"
     return images.clamp_min(0).pow(1.0 / config.power).reshape(-1) / config.train.xscale;
 }
 }  // namespace

@@ -1,7 +1,7 @@
-// GFLASH parameters against the hand-derived tables of the shower-physics
-// spec (sec. 2.4 "Mean GFLASH-sampling parameters vs energy", preset A; sec.
-// 1.4 radial example for W/Si at 100 GeV). Tolerances: half a unit of the
-// table's last digit, plus the same again for the table's rounded inputs.
+// GFLASH parameters against the hand-derived tables of docs/mc.md, "GFLASH
+// reference values" ("Longitudinal parameters", preset "compact"; "Radial
+// profile at 100 GeV" for W/Si). Tolerances: half a unit of the table's last
+// digit, plus the same again for the table's rounded inputs.
 #include "calo3dgan/mc/GflashParameters.hh"
 
 #include <gtest/gtest.h>

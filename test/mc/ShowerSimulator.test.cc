@@ -148,9 +148,10 @@ Primary electron(double energy_gev, double theta_deg = 90)
     return {energy_gev, theta_deg * kDegree, Particle::electron};
 }
 
-//! Default-option electron samples at the spec's check energies, 51x51x25,
-//! simulated once for all tests of the suite. Sizes keep the suite at a few
-//! seconds: 2 and 10 GeV showers cost ~0.1 ms, 100 GeV ~1 ms, 500 GeV ~5 ms.
+//! Default-option electron samples at the check energies of docs/mc.md,
+//! "Physics targets", 51x51x25, simulated once for all tests of the suite.
+//! Sizes keep the suite at a few seconds: 2 and 10 GeV showers cost ~0.1 ms,
+//! 100 GeV ~1 ms, 500 GeV ~5 ms.
 class ShowerPhysics : public ::testing::Test
 {
   protected:
@@ -179,9 +180,10 @@ TEST(ShowerOptions, ResolvedDefaults)
     ShowerOptions const& o = simulator.options();
     EXPECT_EQ(o.geometry, "lcd");
     EXPECT_EQ(o.services_mm, 1.5);
-    // mu_m = (a^2 SF/delta + 1 - CV^2)/2 (spec sec. 3.3), evaluated here by
-    // hand: SF = 0.985 * 0.70423 * 0.194/5.768, delta = 0.140 + 1.2704 *
-    // 0.009 MeV, CV^2 = 4.9348 * 0.009^2/delta^2, a^2 = 0.17^2 GeV.
+    // mu_m = (a^2 SF/delta + 1 - CV^2)/2 (docs/mc.md, "Stochastic term"),
+    // evaluated here by hand: SF = 0.985 * 0.70423 * 0.194/5.768,
+    // delta = 0.140 + 1.2704 * 0.009 MeV, CV^2 = 4.9348 * 0.009^2/delta^2,
+    // a^2 = 0.17^2 GeV.
     double const sf = 0.985 * (1 / (1 + 0.007 * 60)) * simulator.calorimeter().layer(0).mip_sampling_fraction();
     EXPECT_NEAR(simulator.sampling_fraction(0), sf, 1e-12);
     double const delta = 0.140 + 1.2703628 * 0.009;
@@ -189,7 +191,8 @@ TEST(ShowerOptions, ResolvedDefaults)
     EXPECT_NEAR(o.crossings_per_cluster, (0.0289e3 * sf / delta + 1 - cv2) / 2, 1e-6);
     EXPECT_NEAR(o.crossings_per_cluster, 2.72, 0.02);
     EXPECT_NEAR(simulator.mean_crossing_mev(), delta, 1e-7);
-    // Thick layers: half the front sampling fraction (spec: 1.23% vs 2.37%).
+    // Thick layers: half the front sampling fraction (docs/mc.md, "Sampling
+    // fraction": 1.23% vs 2.37%).
     EXPECT_NEAR(simulator.sampling_fraction(24) / simulator.sampling_fraction(0), 1.23 / 2.37, 0.01);
 
     nlohmann::json const j = to_json(ShowerOptions{});
@@ -336,8 +339,8 @@ TEST(ShowerSimulator, WindowHoldsAlmostAllEnergy)
                     sum_y += static_cast<double>(e) * iy;
                 }
         EXPECT_LE(sum, total * (1 + 1e-6));
-        // Spec sec. 5.6: 99.5% inside 25x25, so more inside 51x51; a single
-        // shower can lose a few far clusters, hence 98%.
+        // docs/mc.md, "Lateral containment": 99.5% inside 25x25, so more
+        // inside 51x51; a single shower can lose a few far clusters, hence 98%.
         EXPECT_GT(sum, 0.98 * total);
         // Centred on the barycentre cell: the image barycentre is within
         // half a cell of the centre (up to what the window cut away).
@@ -468,10 +471,11 @@ TEST(ShowerSimulator, ExtremeAnglesAndEnergies)
 
 TEST(ShowerSimulator, CompactPresetAtPadCentre)
 {
-    // Spec sec. 5.6: preset A with the impact at the pad centre puts ~65% in
-    // the central column and ~89% in the 3x3 columns. 200 showers at 100 GeV;
-    // the per-event sd of both fractions is < 0.05, so the means are known to
-    // < 0.004; the band is the spec's rounding and its prototype statistics.
+    // docs/mc.md, "Lateral containment": preset "compact" with the impact at
+    // the pad centre puts ~65% in the central column and ~89% in the 3x3
+    // columns. 200 showers at 100 GeV; the per-event sd of both fractions is
+    // < 0.05, so the means are known to < 0.004; the band is the rounding and
+    // the statistics of the design prototype (docs/mc.md, "Design prototype").
     ShowerOptions options;
     options.geometry = "compact";
     options.random_impact = false;
@@ -533,15 +537,15 @@ TEST(ShowerSimulator, NoiseAndThreshold)
 }
 
 //---------------------------------------------------------------------------//
-// Physics acceptance (spec sec. 5.4)
+// Physics acceptance (docs/mc.md, "Physics targets")
 //---------------------------------------------------------------------------//
 
 TEST_F(ShowerPhysics, VisibleEnergyMatchesGeant4Fit)
 {
-    // 3DGAN GetEcalFit (spec sec. 2.3): 2.20 / 2.02 / 1.81 % at 2 / 100 /
-    // 500 GeV. Acceptance: within 5%. The statistical error of each mean is
-    // below 0.6% (sd 12.6% / sqrt(2000) at 2 GeV, 6% / sqrt(200) at 500 GeV),
-    // small against the band.
+    // 3DGAN GetEcalFit (docs/mc.md, "Visible energy"): 2.20 / 2.02 / 1.81 % at
+    // 2 / 100 / 500 GeV. Acceptance: within 5%. The statistical error of each
+    // mean is below 0.6% (sd 12.6% / sqrt(2000) at 2 GeV, 6% / sqrt(200) at 500
+    // GeV), small against the band.
     std::map<double, double> const target = {{2, 0.0220}, {100, 0.0202}, {500, 0.0181}};
     for (auto const& [energy, fraction] : target)
     {
@@ -555,7 +559,7 @@ TEST_F(ShowerPhysics, VisibleEnergyMatchesGeant4Fit)
 
 TEST_F(ShowerPhysics, PeakLayerRisesWithEnergy)
 {
-    // Spec sec. 5.4: shower maximum near layer 6 / 10-11 / 14 at 2 / 100 /
+    // docs/mc.md, "Shower maximum": near layer 6 / 10-11 / 14 at 2 / 100 /
     // 500 GeV, tested as the mean per-event peak layer within +-1 layer
     // (its standard error is < 0.2 layers for these samples).
     Statistic const p2 = statistic(at(2).peak_layer);
@@ -576,8 +580,9 @@ TEST_F(ShowerPhysics, PeakLayerRisesWithEnergy)
 
 TEST_F(ShowerPhysics, LateralContainment)
 {
-    // Spec sec. 5.4/5.6, preset lcd with a random impact point: about 80% in
-    // the central 3x3 columns (accepted 0.75-0.86), ~40% in the central one.
+    // docs/mc.md, "Lateral containment", preset lcd with a random impact
+    // point: about 80% in the central 3x3 columns (accepted 0.75-0.86), ~40%
+    // in the central one.
     // Per-event fractions have sd < 0.05, so the mean is known to < 0.002.
     for (double energy : {2.0, 10.0, 100.0, 500.0})
     {
@@ -594,12 +599,12 @@ TEST_F(ShowerPhysics, LateralContainment)
 
 TEST_F(ShowerPhysics, RelativeWidthFallsWithEnergy)
 {
-    // sigma(E_vis)/E_vis: ~12% at 2 GeV (spec sec. 5.4: 16.6-17%/sqrt(E)
-    // sampling term plus profile fluctuations), falling with energy. Each
-    // step must exceed 5 combined standard errors of the widths
-    // (sd/mean/sqrt(2n)). Above ~50 GeV the width levels off at ~5-6%:
-    // GFLASH shower-maximum fluctuations acting on the 2:1 sampling-fraction
-    // step at layer 17 (spec sec. 5.6), so 500 GeV is only bounded.
+    // sigma(E_vis)/E_vis: ~12% at 2 GeV (docs/mc.md, "Energy resolution":
+    // 16.6-17%/sqrt(E) sampling term plus profile fluctuations), falling with
+    // energy. Each step must exceed 5 combined standard errors of the widths
+    // (sd/mean/sqrt(2n)). Above ~50 GeV the width levels off at ~5-6%: GFLASH
+    // shower-maximum fluctuations acting on the 2:1 sampling-fraction step at
+    // layer 17 (docs/mc.md, "Energy resolution"), so 500 GeV is only bounded.
     Statistic const w2 = statistic(at(2).visible_fraction);
     Statistic const w10 = statistic(at(10).visible_fraction);
     Statistic const w100 = statistic(at(100).visible_fraction);

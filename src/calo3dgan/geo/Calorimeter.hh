@@ -12,10 +12,11 @@
 
 namespace calo::geo
 {
-//! Layer composition. The defaults are preset "lcd" (spec preset B): 17
-//! layers of 2.4 mm W then 8 of 4.8 mm W (CLIC NDM ECal twiki), 0.5 mm Si,
+//! Layer composition. The defaults are preset "lcd" (docs/mc.md, "Geometry"):
+//! 17 layers of 2.4 mm W then 8 of 4.8 mm W (CLIC NDM ECal twiki), 0.5 mm Si,
 //! 1.5 mm services, 5.1 mm pads. The services make the 4.4/6.8 mm layer
-//! pitch read off the LCD converter's per-layer cell counts.
+//! pitch read off the LCD converter's per-layer cell counts (docs/mc.md,
+//! "Layer pitch").
 struct CalorimeterSpec
 {
     int thin_layers = 17;            //!< layers in the front section
@@ -26,9 +27,9 @@ struct CalorimeterSpec
     double services_mm = 1.5;        //!< low-density material behind each sensor [mm]
     double cell_size_mm = 5.1;       //!< square pad pitch [mm]
 
-    //! Preset B, "lcd": 1.5 mm services, R_M,eff = 15.7 mm in the front.
+    //! Preset "lcd": 1.5 mm services, R_M,eff = 15.7 mm in the front.
     static CalorimeterSpec lcd();
-    //! Preset A, "compact": W + Si only, R_M,eff = 10.8 mm in the front.
+    //! Preset "compact": W + Si only, R_M,eff = 10.8 mm in the front.
     static CalorimeterSpec compact();
     //! "lcd" or "compact"; anything else throws calo::InputError.
     static CalorimeterSpec preset(std::string const& name);
@@ -80,8 +81,9 @@ class Calorimeter
 
     //! Depth [mm] at which `t_x0` radiation lengths have been traversed at
     //! normal incidence. Linear within each layer (the layer is treated as
-    //! its effective medium, spec sec. 5.2); continued with the last
-    //! section's slope behind the back face and the first's before the front.
+    //! its effective medium, docs/mc.md, "Effective medium"); continued with
+    //! the last section's slope behind the back face and the first's before
+    //! the front.
     double depth_mm_at_x0(double t_x0) const
     {
         Section const& s = sections_[section_at_x0(t_x0)];

@@ -1,8 +1,8 @@
 #pragma once
 // Bulk material constants for the W/Si sampling calorimeter.
 //
-// Values are the PDG "Atomic and nuclear properties" tables, as collected in
-// the shower-physics spec (docs/mc.md, table "Material constants"). Critical
+// Values are the PDG "Atomic and nuclear properties" tables (docs/mc.md,
+// table "Material constants"). Critical
 // energies are the PDG (Rossi-definition) values for electrons, not the
 // Geant4 GFLASH formula, which evaluates 2.66 (X0 Z/A)^1.1 with X0 in mm
 // instead of g/cm^2 and gets W wrong by a factor of two.
@@ -42,9 +42,10 @@ inline Material silicon()
 }
 
 //! Low-density "services" (PCB, glue, air, support) between the sensor and
-//! the next absorber. A guess (spec preset B): rho = 1.0 g/cm^3,
-//! X0 = 33 g/cm^2, E_c = 60 MeV, Z = 9, dE/dx = 1.8 MeV cm^2/g. A = 2Z (Z/A =
-//! 0.5 as for plastics) only enters A_eff, which nothing uses.
+//! the next absorber of preset "lcd". A guess (docs/mc.md, "Material
+//! constants"): rho = 1.0 g/cm^3, X0 = 33 g/cm^2, E_c = 60 MeV, Z = 9,
+//! dE/dx = 1.8 MeV cm^2/g. A = 2Z (Z/A = 0.5 as for plastics) only enters
+//! A_eff, which nothing uses.
 inline Material services()
 {
     return {"services", 9, 18, 1.0, 33, 60, 1.8};

@@ -32,7 +32,7 @@ geo::CalorimeterSpec calorimeter_spec(ShowerOptions const& options)
 }
 
 //! Electron sampling fraction of each layer: e_hat times the MIP fraction
-//! Si/(W + Si + services), times the global scale (spec sec. 5.2).
+//! Si/(W + Si + services), times the global scale (docs/mc.md, "Sampling fraction").
 std::vector<double> layer_sampling_fractions(geo::Calorimeter const& calo, ShowerOptions const& options)
 {
     std::vector<double> result;
@@ -85,7 +85,7 @@ ShowerOptions resolve(ShowerOptions options)
     if (options.crossings_per_cluster == 0)
     {
         // Relative variance of a compound-Poisson sum of geometric(mu_m)
-        // clusters of Moyal deposits (spec sec. 3.3):
+        // clusters of Moyal deposits (docs/mc.md, "Stochastic term"):
         // (sigma/E)^2 = (2 mu_m - 1 + CV_delta^2) delta/(SF E), solved for mu_m
         // with SF the front-section (largest) sampling fraction.
         auto const sf = layer_sampling_fractions(calo, options);
@@ -159,7 +159,8 @@ double ShowerSimulator::simulate(Primary const& primary, Rng& rng, geo::ImageSha
     // Longitudinal shape of this shower: correlated log-normal (T, alpha),
     // GP93 / Geant4 GFlashSamplingShowerParameterisation::GenerateLongitudinalProfile.
     // The energy profile uses the sampling-corrected pair (Geant4 integrates
-    // the homogeneous one by mistake, spec sec. 1.6).
+    // the homogeneous one by mistake; docs/mc.md, "Departures from Geant4
+    // GFLASH").
     LongitudinalParameters const lp = gflash_longitudinal(energy_gev, front.medium, options_.e_over_mip);
     auto const [z1, z2] = sample_normal_pair(rng);
     double const plus = std::sqrt((1 + lp.correlation) / 2);
@@ -207,7 +208,7 @@ double ShowerSimulator::simulate(Primary const& primary, Rng& rng, geo::ImageSha
 
     // Place one energy point at shower depth t (from the start, in X0): a
     // MIP cluster (core or tail component) or a soft hit (wide tail); false
-    // when it leaves the stack or is thinned away (spec sec. 5.3, step 4).
+    // when it leaves the stack or is thinned away (docs/mc.md, "Algorithm", step 4).
     auto place = [&](double t_x0, bool soft, Hit& hit)
     {
         double const axis_x0 = start_x0 + t_x0;
@@ -250,7 +251,8 @@ double ShowerSimulator::simulate(Primary const& primary, Rng& rng, geo::ImageSha
     };
 
     // MIP clusters: compound Poisson with geometric multiplicity, each
-    // crossing a Moyal deposit (spec sec. 3.3 and 5.3).
+    // crossing a Moyal deposit (docs/mc.md, "Stochastic term" and "MIP
+    // deposits"; "Algorithm", steps 3 and 4).
     double const visible_mev = energy_gev * 1000 * reference_sampling_fraction_;
     double const mean_clusters =
         visible_mev * (1 - options_.soft_fraction) / (mean_crossing_mev_ * options_.crossings_per_cluster);

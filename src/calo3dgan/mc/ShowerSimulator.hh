@@ -23,8 +23,8 @@ inline constexpr double kMaxEnergyGev = 10000;
 //! tuned model of docs/mc.md.
 struct ShowerOptions
 {
-    //! Layer composition: "lcd" (spec preset B: 0.5 mm Si + 1.5 mm services
-    //! per layer, R_M,eff = 15.7 mm) or "compact" (preset A: W + Si only,
+    //! Layer composition: "lcd" (0.5 mm Si + 1.5 mm services per layer,
+    //! R_M,eff = 15.7 mm; docs/mc.md, "Geometry") or "compact" (W + Si only,
     //! R_M,eff = 10.8 mm).
     std::string geometry = "lcd";
     //! Services per layer [mm]; negative: the preset's value. The main knob
