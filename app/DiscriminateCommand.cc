@@ -14,6 +14,7 @@
 #include "calo3dgan/base/Error.hh"
 #include "calo3dgan/base/Interrupt.hh"
 #include "calo3dgan/base/ProgressBar.hh"
+#include "calo3dgan/event/DatasetLayout.hh"
 #include "calo3dgan/infer/ShowerScorer.hh"
 #include "calo3dgan/io/DatasetReader.hh"
 #include "calo3dgan/io/KerasWeightsFile.hh"
@@ -63,10 +64,10 @@ void run_discriminate(DiscriminateOptions const& opt)
     auto const& config = scorer.config();
     io::DatasetReader const reader(opt.inputs);
     CALO_VALIDATE(reader.shape() == config.image_shape,
-                  "input images are " + reader.shape().to_string() + " (layout " + io::to_string(reader.layout()) +
+                  "input images are " + reader.shape().to_string() + " (layout " + event::to_string(reader.layout()) +
                       ", where: " + reader.files().front().path + ") but model " + config.name + " takes " +
                       config.image_shape.to_string() + " — score them with a model made for layout " +
-                      io::to_string(reader.layout()));
+                      event::to_string(reader.layout()));
 
     std::size_t const n = reader.num_events();
     spdlog::info("scoring {} events from {} file(s) with {} ({})", n, reader.files().size(), config.name,

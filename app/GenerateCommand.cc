@@ -206,18 +206,18 @@ class ShowerModel
     std::string const& path() const { return path_; }
     std::string const& config_toml() const { return config_toml_; }
     std::string const& description() const { return description_; }
-    io::Layout layout() const { return layout_; }
+    event::Layout layout() const { return layout_; }
     geo::ImageShape shape() const { return shape_; }
     std::size_t noise_size() const { return noise_size_; }
     bool takes_angle() const { return range_.has_angle; }
     infer::TrainedRange const& range() const { return range_; }
 
     //! Showers of `inputs` in file units.
-    io::EventBatch generate(infer::GeneratorInputs const& inputs)
+    event::EventBatch generate(infer::GeneratorInputs const& inputs)
     {
         if (torch_)
             return torch_->generate(inputs);
-        io::EventBatch batch;
+        event::EventBatch batch;
         batch.layout = layout_;
         batch.shape = shape_;
         batch.energy_gev = inputs.energy_gev;
@@ -225,7 +225,7 @@ class ShowerModel
         batch.cells.resize(inputs.size() * shape_.size());
         engine_->generate_from_latent(inputs.size(), inputs.noise.data(), inputs.energy_gev.data(),
                                       takes_angle() ? inputs.theta_rad.data() : nullptr, batch.cells.data());
-        double const unit = io::cell_unit_gev(layout_);
+        double const unit = event::cell_unit_gev(layout_);
         if (unit != 1.0)
         {
             auto const per_unit = static_cast<float>(1.0 / unit);
@@ -236,7 +236,7 @@ class ShowerModel
 
   private:
     std::string path_, name_, config_toml_, description_;
-    io::Layout layout_ = io::Layout::fixed_angle;
+    event::Layout layout_ = event::Layout::fixed_angle;
     geo::ImageShape shape_;
     std::size_t noise_size_ = 0;
     infer::TrainedRange range_;
@@ -370,7 +370,7 @@ void generate_run(GenerateOptions const& opt, Communicator const& comm)
         spdlog::info("generating {} showers with {} ({}; {}), E = {} GeV{}, into {} ({}, {})", events, model.name(),
                      model.path(), model.description(), energy_text,
                      with_angle ? ", theta = " + theta_text + " deg" : std::string(), opt.output,
-                     model.shape().to_string(), io::describe_units(model.layout()));
+                     model.shape().to_string(), event::describe_units(model.layout()));
     ProgressBar progress(static_cast<std::int64_t>(end - begin), {"generate", "events", comm.is_root()});
     // Chunks bound the memory whatever -n is.
     std::size_t const chunk = static_cast<std::size_t>(std::max<long long>(opt.batch, 256));

@@ -15,9 +15,9 @@
 #include "calo3dgan/base/Constants.hh"
 #include "calo3dgan/base/Interrupt.hh"
 #include "calo3dgan/base/ProgressBar.hh"
-#include "calo3dgan/io/DatasetLayout.hh"
+#include "calo3dgan/event/DatasetLayout.hh"
 #include "calo3dgan/io/DatasetReader.hh"
-#include "calo3dgan/io/EventBatch.hh"
+#include "calo3dgan/event/EventBatch.hh"
 
 namespace calo::app
 {
@@ -62,7 +62,7 @@ struct FileSummary
     std::size_t events = 0;
     Range energy_gev;
     Range theta_deg;
-    Range mtheta_deg;
+    Range measured_angle_deg;
     Range visible_fraction;  //!< sum of cells [GeV] / primary energy
     Range nonzero_cells;
 };
@@ -73,7 +73,7 @@ FileSummary summarise(io::DatasetReader const& reader, std::size_t first, std::s
     constexpr std::size_t kChunk = 512;
     FileSummary s;
     s.events = count;
-    double const unit = io::cell_unit_gev(reader.layout());
+    double const unit = event::cell_unit_gev(reader.layout());
     for (std::size_t c = 0; c < count; c += kChunk)
     {
         throw_if_interrupted();
@@ -94,8 +94,8 @@ FileSummary summarise(io::DatasetReader const& reader, std::size_t first, std::s
             s.nonzero_cells.add(static_cast<double>(nonzero));
             if (!batch.theta_rad.empty())
                 s.theta_deg.add(batch.theta_rad[i] * 180.0 / kPi);
-            if (!batch.mtheta_rad.empty())
-                s.mtheta_deg.add(batch.mtheta_rad[i] * 180.0 / kPi);
+            if (!batch.measured_angle_rad.empty())
+                s.measured_angle_deg.add(batch.measured_angle_rad[i] * 180.0 / kPi);
         }
         done += batch.size();
         progress.update(static_cast<std::int64_t>(done));
@@ -136,7 +136,7 @@ void run_inspect(InspectOptions const& opt)
         total.events += s.events;
         merge(total.energy_gev, s.energy_gev);
         merge(total.theta_deg, s.theta_deg);
-        merge(total.mtheta_deg, s.mtheta_deg);
+        merge(total.measured_angle_deg, s.measured_angle_deg);
         merge(total.visible_fraction, s.visible_fraction);
         merge(total.nonzero_cells, s.nonzero_cells);
         summaries.push_back(std::move(s));
@@ -147,15 +147,15 @@ void run_inspect(InspectOptions const& opt)
     if (opt.json)
     {
         nlohmann::json out;
-        out["layout"] = layout == io::Layout::fixed_angle ? "a" : "b";
+        out["layout"] = layout == event::Layout::fixed_angle ? "a" : "b";
         out["shape"] = {reader.shape().nx, reader.shape().ny, reader.shape().nz};
-        out["units"] = io::describe_units(layout);
+        out["units"] = event::describe_units(layout);
         for (auto const* s : {&total})
         {
             out["events"] = s->events;
             out["energy_gev"] = s->energy_gev.to_json();
             out["theta_deg"] = s->theta_deg.to_json();
-            out["mtheta_deg"] = s->mtheta_deg.to_json();
+            out["mtheta_deg"] = s->measured_angle_deg.to_json();
             out["visible_fraction"] = s->visible_fraction.to_json();
             out["nonzero_cells"] = s->nonzero_cells.to_json();
         }
@@ -168,9 +168,9 @@ void run_inspect(InspectOptions const& opt)
         return;
     }
     std::cout << fmt::format("layout {} ({}), shape {} (x, y, layer), cell units {}\n",
-                             layout == io::Layout::fixed_angle ? "a" : "b",
-                             layout == io::Layout::fixed_angle ? "fixed angle" : "variable angle",
-                             reader.shape().to_string(), io::describe_units(layout));
+                             layout == event::Layout::fixed_angle ? "a" : "b",
+                             layout == event::Layout::fixed_angle ? "fixed angle" : "variable angle",
+                             reader.shape().to_string(), event::describe_units(layout));
     std::cout << fmt::format("{:<40} {:>8} {:>18} {:>16} {:>16} {:>14} {:>10}\n", "file", "events", "energy [GeV]",
                              "theta [deg]", "mtheta [deg]", "Evis/E [%]", "hits");
     auto print = [](FileSummary const& s) {
@@ -179,7 +179,7 @@ void run_inspect(InspectOptions const& opt)
             name = "..." + name.substr(name.size() - 37);
         std::cout << fmt::format("{:<40} {:>8} {:>18} {:>16} {:>16} {:>7.3f}±{:<6.3f} {:>10.0f}\n", name, s.events,
                                  range_text(s.energy_gev, 1), range_text(s.theta_deg, 1),
-                                 range_text(s.mtheta_deg, 1), 100 * s.visible_fraction.mean(),
+                                 range_text(s.measured_angle_deg, 1), 100 * s.visible_fraction.mean(),
                                  100 * s.visible_fraction.std(), s.nonzero_cells.mean());
     };
     for (auto const& s : summaries)

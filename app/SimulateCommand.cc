@@ -14,7 +14,7 @@
 #include "calo3dgan/base/Error.hh"
 #include "calo3dgan/base/ParallelFor.hh"
 #include "calo3dgan/base/ProgressBar.hh"
-#include "calo3dgan/io/DatasetLayout.hh"
+#include "calo3dgan/event/DatasetLayout.hh"
 #include "calo3dgan/io/DatasetWriter.hh"
 #include "calo3dgan/mc/Primary.hh"
 #include "calo3dgan/mc/ShowerSimulator.hh"
@@ -43,10 +43,10 @@ struct SimulateOptions
 //! (10,000 events of 51x51x25 would be 260 MB).
 constexpr long long kChunkEvents = 256;
 
-std::string file_name(mc::Particle particle, io::Layout layout, long long index)
+std::string file_name(mc::Particle particle, event::Layout layout, long long index)
 {
     std::string const prefix = particle == mc::Particle::electron ? "Ele" : "Gamma";
-    std::string const kind = layout == io::Layout::fixed_angle ? "Escan" : "Escan_RandomAngle";
+    std::string const kind = layout == event::Layout::fixed_angle ? "Escan" : "Escan_RandomAngle";
     char number[24];
     std::snprintf(number, sizeof number, "%03lld", index);
     return prefix + kind + "_" + number + ".h5";
@@ -64,8 +64,8 @@ void run_simulate(SimulateOptions const& opt)
                             std::to_string(mc::kMinEnergyGev) + " GeV) — use higher energies");
     auto const theta_deg = mc::ValueSpec::parse(opt.theta, "--theta", 0.0, 180.0 - 1e-9);
     auto const particle = mc::parse_particle(opt.particle);
-    auto const layout = io::parse_layout(opt.format);
-    if (layout == io::Layout::fixed_angle)
+    auto const layout = event::parse_layout(opt.format);
+    if (layout == event::Layout::fixed_angle)
     {
         CALO_VALIDATE_USAGE(theta_deg.min() == 90.0 && theta_deg.max() == 90.0,
                             "--format a is the fixed-angle (90 degree) layout and stores no angle — use "
@@ -74,7 +74,7 @@ void run_simulate(SimulateOptions const& opt)
     mc::ShowerOptions shower_options;
     shower_options.geometry = opt.geometry;
     mc::ShowerSimulator const simulator(shower_options);
-    geo::ImageShape const shape = io::default_shape(layout);
+    geo::ImageShape const shape = event::default_shape(layout);
 
     ensure_writable_directory(opt.output_dir);
     long long const n_files = (opt.events + opt.events_per_file - 1) / opt.events_per_file;
@@ -99,7 +99,7 @@ void run_simulate(SimulateOptions const& opt)
 
     spdlog::info("simulating {} {} showers, E = {} GeV, theta = {} deg, format {} ({}, {}) into {} file(s) in {}",
                  opt.events, mc::to_string(particle), energy.to_string(), theta_deg.to_string(), opt.format,
-                 shape.to_string(), io::describe_units(layout), n_files, opt.output_dir);
+                 shape.to_string(), event::describe_units(layout), n_files, opt.output_dir);
 
     mc::RunRequest request;
     request.energy_gev = energy;

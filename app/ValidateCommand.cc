@@ -231,8 +231,8 @@ void run_validate(ValidateOptions opt)
         generator_options.batch_size = opt.batch;
         std::string const path = nn::resolve_checkpoint_path(opt.checkpoint);
         auto generator = infer::ShowerGenerator::load(path, generator_options);
-        CALO_VALIDATE(io::default_shape(generator.layout()) == reference.shape,
-                      "model " + generator.config().name + " makes " + io::default_shape(generator.layout()).to_string()
+        CALO_VALIDATE(event::default_shape(generator.layout()) == reference.shape,
+                      "model " + generator.config().name + " makes " + event::default_shape(generator.layout()).to_string()
                           + " showers but the reference has " + reference.shape.to_string()
                           + " — validate against data of the model's layout");
         std::size_t outside = 0;

@@ -8,7 +8,7 @@
 
 #include "calo3dgan/base/Error.hh"
 #include "calo3dgan/io/DatasetWriter.hh"
-#include "calo3dgan/io/EventBatch.hh"
+#include "calo3dgan/event/EventBatch.hh"
 #include "calo3dgan/mc/ShowerSimulator.hh"
 #include "calo3dgan/mc/SimulatedBatch.hh"
 
@@ -62,13 +62,13 @@ void write_simulated_showers(std::string const& path, std::string const& model, 
                              std::uint64_t seed, std::string const& metadata_json)
 {
     CALO_VALIDATE_USAGE(model == "a" || model == "b", "--model must be a or b");
-    auto const layout = model == "a" ? io::Layout::fixed_angle : io::Layout::variable_angle;
+    auto const layout = model == "a" ? event::Layout::fixed_angle : event::Layout::variable_angle;
     // A: the generator's y range (10-500 GeV); B: the reduced angle data (100-200 GeV, 60-120 deg).
     double const e_lo = model == "a" ? 10.0 : 100.0;
     double const e_hi = model == "a" ? 500.0 : 200.0;
     mc::RunRequest request;
     request.energy_gev = mc::ValueSpec::range(e_lo, e_hi);
-    if (layout == io::Layout::variable_angle)
+    if (layout == event::Layout::variable_angle)
         request.theta_deg = mc::ValueSpec::range(60, 120);
     request.layout = layout;
     request.seed = seed;

@@ -1,11 +1,26 @@
 # calo_add_library(<component> SOURCES ... [PUBLIC_DEPS ...] [PRIVATE_DEPS ...] [TORCH_PCH])
 # Makes library calo3dgan_<component>, alias calo3dgan::<component>.
+# Each component's headers are reachable only through its own include root: a
+# folder in the build tree with one link calo3dgan/<component> ->
+# src/calo3dgan/<component>. A target sees the headers of the libraries it
+# links (and their public dependencies) and no others, so an include that
+# runs against the layering is a compile error, not a convention.
+function(calo_component_include_root component out)
+  set(root ${PROJECT_BINARY_DIR}/include/${component})
+  file(MAKE_DIRECTORY ${root}/calo3dgan)
+  if(NOT EXISTS ${root}/calo3dgan/${component})
+    file(CREATE_LINK ${PROJECT_SOURCE_DIR}/src/calo3dgan/${component} ${root}/calo3dgan/${component} SYMBOLIC)
+  endif()
+  set(${out} ${root} PARENT_SCOPE)
+endfunction()
+
 function(calo_add_library component)
   cmake_parse_arguments(ARG "TORCH_PCH" "" "SOURCES;PUBLIC_DEPS;PRIVATE_DEPS" ${ARGN})
   set(target calo3dgan_${component})
   add_library(${target} STATIC ${ARG_SOURCES})
   add_library(calo3dgan::${component} ALIAS ${target})
-  target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR}/src ${PROJECT_BINARY_DIR}/generated)
+  calo_component_include_root(${component} include_root)
+  target_include_directories(${target} PUBLIC ${include_root} ${PROJECT_BINARY_DIR}/generated)
   target_link_libraries(${target} PUBLIC ${ARG_PUBLIC_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
   target_compile_options(${target} PRIVATE -Wall -Wextra)
   if(CALO3DGAN_DEBUG_CHECKS)

@@ -10,11 +10,11 @@ namespace calo::evolve
 {
 namespace
 {
-io::EventBatch two_events(io::Layout layout)
+event::EventBatch two_events(event::Layout layout)
 {
-    io::EventBatch batch;
+    event::EventBatch batch;
     batch.layout = layout;
-    batch.shape = io::default_shape(layout);
+    batch.shape = event::default_shape(layout);
     batch.cells.assign(2 * batch.shape.size(), 0.0f);
     batch.energy_gev = {50, 80};
     // Event 0: cells at (x=3, y=1, z=7) and (3, 20, 7) add up; (4, 2, 0) stays alone.
@@ -28,7 +28,7 @@ io::EventBatch two_events(io::Layout layout)
 
 TEST(ProjectedShowers, SumsOverYKeepingXAndDepthInGeV)
 {
-    auto const p = project_showers(two_events(io::Layout::fixed_angle));
+    auto const p = project_showers(two_events(event::Layout::fixed_angle));
     ASSERT_EQ(p.size(), 2u);
     EXPECT_EQ(p.rows, 25);
     EXPECT_EQ(p.cols, 25);
@@ -41,17 +41,17 @@ TEST(ProjectedShowers, SumsOverYKeepingXAndDepthInGeV)
     EXPECT_FLOAT_EQ(static_cast<float>(total), 11.75f);
     EXPECT_EQ(p.energy_gev, (std::vector<float>{50, 80}));
     // Layout b stores GeV x 50: the projection is in GeV.
-    auto const b = project_showers(two_events(io::Layout::variable_angle));
+    auto const b = project_showers(two_events(event::Layout::variable_angle));
     EXPECT_EQ(b.rows, 51);
-    EXPECT_FLOAT_EQ(b.image(0)[3 * 25 + 7], 3.5f * static_cast<float>(io::cell_unit_gev(io::Layout::variable_angle)));
+    EXPECT_FLOAT_EQ(b.image(0)[3 * 25 + 7], 3.5f * static_cast<float>(event::cell_unit_gev(event::Layout::variable_angle)));
 }
 
 TEST(ProjectedShowers, ReadsARangeOfAFileAndRefusesTooFewEvents)
 {
     calo::test::TempDir dir;
-    auto batch = two_events(io::Layout::fixed_angle);
+    auto batch = two_events(event::Layout::fixed_angle);
     {
-        io::DatasetWriter writer(dir / "a.h5", io::Layout::fixed_angle, batch.shape, "{}", true);
+        io::DatasetWriter writer(dir / "a.h5", event::Layout::fixed_angle, batch.shape, "{}", true);
         writer.append(batch);
         writer.commit();
     }

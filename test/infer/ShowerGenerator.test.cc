@@ -33,7 +33,7 @@ infer::ValueSampler uniform(double lo, double hi)
     return [lo, hi](Rng& rng) { return lo + (hi - lo) * rng.uniform(); };
 }
 
-torch::Tensor cells_tensor(io::EventBatch const& batch)
+torch::Tensor cells_tensor(event::EventBatch const& batch)
 {
     return torch::from_blob(const_cast<float*>(batch.cells.data()), {static_cast<std::int64_t>(batch.cells.size())},
                             torch::kFloat32)
@@ -131,10 +131,10 @@ TEST(ShowerGenerator, model_a_cells_are_network_output_over_xscale)
 {
     auto network = reference_generator('a');
     infer::ShowerGenerator generator(network, {});
-    EXPECT_EQ(generator.layout(), io::Layout::fixed_angle);
+    EXPECT_EQ(generator.layout(), event::Layout::fixed_angle);
     auto const inputs = fixture_inputs('a');
     auto const batch = generator.generate(inputs);
-    EXPECT_EQ(batch.layout, io::Layout::fixed_angle);
+    EXPECT_EQ(batch.layout, event::Layout::fixed_angle);
     EXPECT_EQ(batch.shape, geo::kFixedAngleShape);
     auto const expected = expected_cells(network, inputs);
     EXPECT_GT(expected.count_nonzero().item<std::int64_t>(), 0);
@@ -148,7 +148,7 @@ TEST(ShowerGenerator, model_b_cells_undo_the_power)
 {
     auto network = reference_generator('b');
     infer::ShowerGenerator generator(network, {});
-    EXPECT_EQ(generator.layout(), io::Layout::variable_angle);
+    EXPECT_EQ(generator.layout(), event::Layout::variable_angle);
     auto const inputs = fixture_inputs('b');
     auto const batch = generator.generate(inputs);
     EXPECT_EQ(batch.shape, geo::kVariableAngleShape);

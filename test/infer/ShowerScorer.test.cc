@@ -20,20 +20,20 @@ namespace
 {
 //! `n` sparse showers in file units; event 0 nearly empty (ECAL far below
 //! model B's training cut of 10 file units).
-io::EventBatch sparse_events(io::Layout layout, std::size_t n, std::uint64_t seed)
+event::EventBatch sparse_events(event::Layout layout, std::size_t n, std::uint64_t seed)
 {
-    io::EventBatch batch;
+    event::EventBatch batch;
     batch.layout = layout;
-    batch.shape = io::default_shape(layout);
+    batch.shape = event::default_shape(layout);
     batch.cells.assign(n * batch.shape.size(), 0.0f);
     Rng rng(seed);
     for (std::size_t i = 0; i < n; ++i)
     {
         batch.energy_gev.push_back(static_cast<float>(100 + 10 * i));
-        if (layout == io::Layout::variable_angle)
+        if (layout == event::Layout::variable_angle)
             batch.theta_rad.push_back(1.5f);
         float* image = batch.image(i);
-        float const scale = layout == io::Layout::fixed_angle ? 0.02f : 1.0f;  // cells of ~1 GeV x 50
+        float const scale = layout == event::Layout::fixed_angle ? 0.02f : 1.0f;  // cells of ~1 GeV x 50
         if (i == 0)
         {
             image[batch.shape.index(10, 10, 5)] = 2 * scale;
@@ -64,7 +64,7 @@ torch::Tensor column(std::vector<float> const& values)
 
 //! Direct forward of the discriminator (eval mode) on the model's
 //! preprocessing without the ECAL cut.
-nn::DiscriminatorOutput direct_forward(nn::Discriminator& discriminator, io::EventBatch const& events)
+nn::DiscriminatorOutput direct_forward(nn::Discriminator& discriminator, event::EventBatch const& events)
 {
     auto options = nn::preprocess_options(discriminator->config());
     options.min_ecal = -std::numeric_limits<double>::infinity();
@@ -87,7 +87,7 @@ TEST(ShowerScorer, model_a_matches_direct_forward)
     infer::ShowerScorerOptions options;
     options.batch_size = 2;  // several batches
     infer::ShowerScorer scorer(network, options);
-    auto const events = sparse_events(io::Layout::fixed_angle, 3, 1);
+    auto const events = sparse_events(event::Layout::fixed_angle, 3, 1);
     auto const scores = scorer.score(events);
     ASSERT_EQ(scores.size(), 3u);
     EXPECT_TRUE(scores.angle_rad.empty());
@@ -105,7 +105,7 @@ TEST(ShowerScorer, model_b_keeps_low_ecal_events_and_reports_angle)
 {
     auto network = reference_discriminator('b');
     infer::ShowerScorer scorer(network, {});
-    auto const events = sparse_events(io::Layout::variable_angle, 2, 2);
+    auto const events = sparse_events(event::Layout::variable_angle, 2, 2);
     auto const scores = scorer.score(events);
     ASSERT_EQ(scores.size(), 2u);  // model B's training would drop event 0 (ECAL <= 10)
     ASSERT_EQ(scores.angle_rad.size(), 2u);
@@ -123,7 +123,7 @@ TEST(ShowerScorer, model_b_keeps_low_ecal_events_and_reports_angle)
 TEST(ShowerScorer, wrong_image_shape_is_input_error)
 {
     infer::ShowerScorer scorer(nn::Discriminator(nn::preset_a(), 1), {});
-    auto const events = sparse_events(io::Layout::variable_angle, 1, 3);
+    auto const events = sparse_events(event::Layout::variable_angle, 1, 3);
     try
     {
         scorer.score(events);

@@ -17,9 +17,9 @@ namespace calo::io
 namespace
 {
 //! Events with values unique to (tag, event, cell), so misplaced reads show.
-EventBatch make_batch(Layout layout, std::size_t n, int tag)
+event::EventBatch make_batch(event::Layout layout, std::size_t n, int tag)
 {
-    EventBatch batch;
+    event::EventBatch batch;
     batch.layout = layout;
     batch.shape = default_shape(layout);
     batch.cells.assign(n * batch.shape.size(), 0.0f);
@@ -32,30 +32,30 @@ EventBatch make_batch(Layout layout, std::size_t n, int tag)
             int const ix = (iz + static_cast<int>(i)) % batch.shape.nx;
             batch.image(i)[batch.shape.index(ix, iz % batch.shape.ny, iz)] = base + 0.25f * iz + 0.5f;
         }
-        if (layout == Layout::variable_angle)
+        if (layout == event::Layout::variable_angle)
         {
             batch.theta_rad.push_back(1.0f + 0.01f * static_cast<float>(tag) + 0.001f * static_cast<float>(i));
-            batch.mtheta_rad.push_back(2.0f + 0.01f * static_cast<float>(tag) + 0.001f * static_cast<float>(i));
+            batch.measured_angle_rad.push_back(2.0f + 0.01f * static_cast<float>(tag) + 0.001f * static_cast<float>(i));
         }
     }
     return batch;
 }
 
-EventBatch concat(std::vector<EventBatch> const& parts)
+event::EventBatch concat(std::vector<event::EventBatch> const& parts)
 {
-    EventBatch all = parts.front();
+    event::EventBatch all = parts.front();
     for (std::size_t p = 1; p < parts.size(); ++p)
     {
         auto const& b = parts[p];
         all.cells.insert(all.cells.end(), b.cells.begin(), b.cells.end());
         all.energy_gev.insert(all.energy_gev.end(), b.energy_gev.begin(), b.energy_gev.end());
         all.theta_rad.insert(all.theta_rad.end(), b.theta_rad.begin(), b.theta_rad.end());
-        all.mtheta_rad.insert(all.mtheta_rad.end(), b.mtheta_rad.begin(), b.mtheta_rad.end());
+        all.measured_angle_rad.insert(all.measured_angle_rad.end(), b.measured_angle_rad.begin(), b.measured_angle_rad.end());
     }
     return all;
 }
 
-void expect_events_equal(EventBatch const& actual, EventBatch const& expected, std::size_t first)
+void expect_events_equal(event::EventBatch const& actual, event::EventBatch const& expected, std::size_t first)
 {
     ASSERT_EQ(actual.layout, expected.layout);
     ASSERT_EQ(actual.shape, expected.shape);
@@ -66,16 +66,16 @@ void expect_events_equal(EventBatch const& actual, EventBatch const& expected, s
         if (!expected.theta_rad.empty())
         {
             EXPECT_EQ(actual.theta_rad[i], expected.theta_rad[first + i]);
-            EXPECT_EQ(actual.mtheta_rad[i], expected.mtheta_rad[first + i]);
+            EXPECT_EQ(actual.measured_angle_rad[i], expected.measured_angle_rad[first + i]);
         }
         EXPECT_TRUE(std::equal(actual.image(i), actual.image(i) + cells, expected.image(first + i)))
             << "cells of event " << first + i;
     }
 }
 
-void write_file(std::string const& path, std::vector<EventBatch> const& batches, std::string const& metadata = "{}")
+void write_file(std::string const& path, std::vector<event::EventBatch> const& batches, std::string const& metadata = "{}")
 {
-    Layout const layout = batches.front().layout;
+    event::Layout const layout = batches.front().layout;
     DatasetWriter writer(path, layout, default_shape(layout), metadata, false);
     for (auto const& b : batches) writer.append(b);
     writer.commit();
@@ -110,13 +110,13 @@ void expect_mentions(std::string const& message, std::vector<std::string> const&
 TEST(DatasetReader, RoundTripFixedAngleWithSeveralAppends)
 {
     test::TempDir dir;
-    std::vector<EventBatch> parts{make_batch(Layout::fixed_angle, 3, 1), make_batch(Layout::fixed_angle, 4, 2)};
+    std::vector<event::EventBatch> parts{make_batch(event::Layout::fixed_angle, 3, 1), make_batch(event::Layout::fixed_angle, 4, 2)};
     write_file(dir / "a.h5", parts, R"({"config": {"x": 1}})");
     auto const expected = concat(parts);
 
     DatasetReader const reader({dir / "a.h5"});
     EXPECT_EQ(reader.num_events(), 7u);
-    EXPECT_EQ(reader.layout(), Layout::fixed_angle);
+    EXPECT_EQ(reader.layout(), event::Layout::fixed_angle);
     EXPECT_EQ(reader.shape(), geo::kFixedAngleShape);
     ASSERT_EQ(reader.files().size(), 1u);
     auto const& info = reader.files()[0];
@@ -130,7 +130,7 @@ TEST(DatasetReader, RoundTripFixedAngleWithSeveralAppends)
     auto const all = reader.read(0, 7);
     EXPECT_EQ(all.size(), 7u);
     EXPECT_TRUE(all.theta_rad.empty());
-    EXPECT_TRUE(all.mtheta_rad.empty());
+    EXPECT_TRUE(all.measured_angle_rad.empty());
     ASSERT_EQ(all.pdg_id.size(), 7u);  // from target[:,0]
     EXPECT_EQ(all.pdg_id[6], 11.0f);
     expect_events_equal(all, expected, 0);
@@ -143,19 +143,19 @@ TEST(DatasetReader, RoundTripFixedAngleWithSeveralAppends)
 TEST(DatasetReader, RoundTripVariableAngle)
 {
     test::TempDir dir;
-    std::vector<EventBatch> parts{make_batch(Layout::variable_angle, 2, 1), make_batch(Layout::variable_angle, 1, 2),
-                                  make_batch(Layout::variable_angle, 3, 3)};
+    std::vector<event::EventBatch> parts{make_batch(event::Layout::variable_angle, 2, 1), make_batch(event::Layout::variable_angle, 1, 2),
+                                  make_batch(event::Layout::variable_angle, 3, 3)};
     write_file(dir / "b.h5", parts);
     auto const expected = concat(parts);
     DatasetReader const reader({dir / "b.h5"});
-    EXPECT_EQ(reader.layout(), Layout::variable_angle);
+    EXPECT_EQ(reader.layout(), event::Layout::variable_angle);
     EXPECT_EQ(reader.shape(), geo::kVariableAngleShape);
     EXPECT_TRUE(reader.has_theta());
     EXPECT_TRUE(reader.has_mtheta());
     EXPECT_FALSE(reader.has_pdg_id());
     auto const all = reader.read(0, 6);
     ASSERT_EQ(all.theta_rad.size(), 6u);
-    ASSERT_EQ(all.mtheta_rad.size(), 6u);
+    ASSERT_EQ(all.measured_angle_rad.size(), 6u);
     EXPECT_TRUE(all.pdg_id.empty());
     expect_events_equal(all, expected, 0);
     expect_events_equal(reader.read(1, 4), expected, 1);
@@ -165,9 +165,9 @@ TEST(DatasetReader, FolderIsSortedByNameAndReadsCrossFileBoundaries)
 {
     test::TempDir dir;
     // Written out of order; tags make every event distinguishable.
-    auto const c = make_batch(Layout::variable_angle, 2, 3);
-    auto const a = make_batch(Layout::variable_angle, 3, 1);
-    auto const b = make_batch(Layout::variable_angle, 1, 2);
+    auto const c = make_batch(event::Layout::variable_angle, 2, 3);
+    auto const a = make_batch(event::Layout::variable_angle, 3, 1);
+    auto const b = make_batch(event::Layout::variable_angle, 1, 2);
     write_file(dir / "run_c.h5", {c});
     write_file(dir / "run_a.h5", {a});
     write_file(dir / "run_b.hdf5", {b});
@@ -236,7 +236,7 @@ TEST(DatasetReader, ReadsEveryValueOfIndependentlyWrittenLcdFiles)
         };
         expect_column(batch.energy_gev, "energy");
         expect_column(batch.theta_rad, "theta");
-        expect_column(batch.mtheta_rad, "mtheta");
+        expect_column(batch.measured_angle_rad, "mtheta");
         expect_column(batch.pdg_id, "pdg_id");
 
         // Event by event, as a trainer would stream them.
@@ -252,7 +252,7 @@ TEST(DatasetReader, ReadsLcdFolders)
 {
     auto const& fx = test::lcd_fixtures();
     DatasetReader const fixed({fx.path("fixed")});
-    EXPECT_EQ(fixed.layout(), Layout::fixed_angle);
+    EXPECT_EQ(fixed.layout(), event::Layout::fixed_angle);
     EXPECT_EQ(fixed.num_events(), 8u);
     EXPECT_EQ(fixed.files()[0].energy_key, "target[:,1]");
     EXPECT_EQ(fixed.files()[1].energy_key, "target[:,0,1]");
@@ -263,14 +263,14 @@ TEST(DatasetReader, ReadsLcdFolders)
     EXPECT_EQ(fixed_batch.pdg_id, (std::vector<float>{11, 11, 22, 22}));
 
     DatasetReader const var({fx.path("var")});
-    EXPECT_EQ(var.layout(), Layout::variable_angle);
+    EXPECT_EQ(var.layout(), event::Layout::variable_angle);
     EXPECT_EQ(var.num_events(), 15u);
     EXPECT_TRUE(var.has_theta());
     EXPECT_FALSE(var.has_mtheta());  // only b_meas.h5 has it: batches carry none
     EXPECT_FALSE(var.has_pdg_id());
     auto const batch = var.read(4, 4);
     EXPECT_EQ(batch.theta_rad.size(), 4u);
-    EXPECT_TRUE(batch.mtheta_rad.empty());
+    EXPECT_TRUE(batch.measured_angle_rad.empty());
 }
 
 TEST(DatasetReader, RejectsBrokenLcdFilesNamingFileAndDataset)
@@ -330,7 +330,7 @@ TEST(DatasetReader, CorruptChunkGivesInputErrorWithHdf5Detail)
 {
     test::TempDir dir;
     std::string const path = dir / "corrupt.h5";
-    write_file(path, {make_batch(Layout::variable_angle, 3, 1)});
+    write_file(path, {make_batch(event::Layout::variable_angle, 3, 1)});
     // Overwrite bytes inside the compressed chunk of event 1 (located with h5py).
     std::ofstream(dir / "corrupt.py") << "import h5py, sys\n"
                                          "with h5py.File(sys.argv[1], 'r') as f:\n"

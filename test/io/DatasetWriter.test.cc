@@ -20,9 +20,9 @@ namespace calo::io
 {
 namespace
 {
-EventBatch make_batch(Layout layout, std::size_t n, float seed = 1.0f)
+event::EventBatch make_batch(event::Layout layout, std::size_t n, float seed = 1.0f)
 {
-    EventBatch batch;
+    event::EventBatch batch;
     batch.layout = layout;
     batch.shape = default_shape(layout);
     batch.cells.assign(n * batch.shape.size(), 0.0f);
@@ -32,7 +32,7 @@ EventBatch make_batch(Layout layout, std::size_t n, float seed = 1.0f)
         // a short track, different per event
         for (int iz = 0; iz < 10; ++iz)
             batch.image(i)[batch.shape.index(5 + static_cast<int>(i % 4), 6 + iz / 2, iz)] = 0.5f + iz + seed;
-        if (layout == Layout::variable_angle)
+        if (layout == event::Layout::variable_angle)
             batch.theta_rad.push_back(1.0f + 0.1f * static_cast<float>(i));
     }
     return batch;
@@ -40,7 +40,7 @@ EventBatch make_batch(Layout layout, std::size_t n, float seed = 1.0f)
 
 //! [event, x, y, z, value] of every non-zero cell, events in order, C order
 //! within an event (as numpy's nonzero lists them).
-nlohmann::json nonzero_cells(std::vector<EventBatch> const& batches)
+nlohmann::json nonzero_cells(std::vector<event::EventBatch> const& batches)
 {
     nlohmann::json cells = nlohmann::json::array();
     std::size_t event = 0;
@@ -105,11 +105,11 @@ TEST(DatasetWriter, WritesTheFixedAngleLayout)
 {
     test::TempDir dir;
     std::string const path = dir / "fixed.h5";
-    auto const electrons = make_batch(Layout::fixed_angle, 3);
-    auto gamma = make_batch(Layout::fixed_angle, 2, 2.0f);
+    auto const electrons = make_batch(event::Layout::fixed_angle, 3);
+    auto gamma = make_batch(event::Layout::fixed_angle, 2, 2.0f);
     gamma.pdg_id = {22.0f, 22.0f};
     {
-        DatasetWriter writer(path, Layout::fixed_angle, default_shape(Layout::fixed_angle), R"({"seed": 7})", false);
+        DatasetWriter writer(path, event::Layout::fixed_angle, default_shape(event::Layout::fixed_angle), R"({"seed": 7})", false);
         writer.append(electrons);
         writer.append(gamma);
         EXPECT_EQ(writer.num_events(), 5u);
@@ -145,12 +145,12 @@ TEST(DatasetWriter, WritesTheVariableAngleLayoutAndFillsMtheta)
 {
     test::TempDir dir;
     std::string const path = dir / "var.h5";
-    auto batch = make_batch(Layout::variable_angle, 2);
+    auto batch = make_batch(event::Layout::variable_angle, 2);
     {
-        DatasetWriter writer(path, Layout::variable_angle, default_shape(Layout::variable_angle), "", false);
+        DatasetWriter writer(path, event::Layout::variable_angle, default_shape(event::Layout::variable_angle), "", false);
         writer.append(batch);  // no mtheta: measured from the image
-        auto with_mtheta = make_batch(Layout::variable_angle, 1);
-        with_mtheta.mtheta_rad = {0.25f};
+        auto with_mtheta = make_batch(event::Layout::variable_angle, 1);
+        with_mtheta.measured_angle_rad = {0.25f};
         writer.append(with_mtheta);
         writer.commit();
     }
@@ -173,7 +173,7 @@ TEST(DatasetWriter, WritesTheVariableAngleLayoutAndFillsMtheta)
     EXPECT_EQ(d["theta_values"], nlohmann::json({1.0f, 1.1f, 1.0f}));
     EXPECT_EQ(d["energy_values"], nlohmann::json({10.0, 11.0, 10.0}));
     EXPECT_EQ(d["ecal_nonzero"].size(), 30u);
-    EXPECT_EQ(d["ecal_nonzero"], nonzero_cells({batch, make_batch(Layout::variable_angle, 1)}));
+    EXPECT_EQ(d["ecal_nonzero"], nonzero_cells({batch, make_batch(event::Layout::variable_angle, 1)}));
 }
 
 TEST(DatasetWriter, RefusesAnExistingFileWithoutOverwrite)
@@ -182,7 +182,7 @@ TEST(DatasetWriter, RefusesAnExistingFileWithoutOverwrite)
     std::string const path = dir / "exists.h5";
     std::ofstream(path) << "keep me";
     auto const message =
-        error_of([&] { DatasetWriter(path, Layout::fixed_angle, default_shape(Layout::fixed_angle), "{}", false); });
+        error_of([&] { DatasetWriter(path, event::Layout::fixed_angle, default_shape(event::Layout::fixed_angle), "{}", false); });
     EXPECT_NE(message.find(path), std::string::npos) << message;
     EXPECT_NE(message.find("exists"), std::string::npos) << message;
     EXPECT_NE(message.find("--overwrite"), std::string::npos) << message;
@@ -199,8 +199,8 @@ TEST(DatasetWriter, OverwriteReplacesOnlyOnCommit)
     std::string const path = dir / "exists.h5";
     std::ofstream(path) << "old";
     {
-        DatasetWriter writer(path, Layout::fixed_angle, default_shape(Layout::fixed_angle), "{}", true);
-        writer.append(make_batch(Layout::fixed_angle, 1));
+        DatasetWriter writer(path, event::Layout::fixed_angle, default_shape(event::Layout::fixed_angle), "{}", true);
+        writer.append(make_batch(event::Layout::fixed_angle, 1));
         std::ifstream in(path);
         std::string content;
         std::getline(in, content);
@@ -215,9 +215,9 @@ TEST(DatasetWriter, WithoutCommitLeavesNoFile)
 {
     test::TempDir dir;
     {
-        DatasetWriter writer(dir / "partial.h5", Layout::variable_angle, default_shape(Layout::variable_angle), "{}",
+        DatasetWriter writer(dir / "partial.h5", event::Layout::variable_angle, default_shape(event::Layout::variable_angle), "{}",
                              false);
-        writer.append(make_batch(Layout::variable_angle, 2));
+        writer.append(make_batch(event::Layout::variable_angle, 2));
         EXPECT_EQ(folder_entries(dir.path()).size(), 1u);  // the hidden temporary
     }
     EXPECT_TRUE(folder_entries(dir.path()).empty());
@@ -228,9 +228,9 @@ TEST(DatasetWriter, FailedAppendLeavesNoFile)
     test::TempDir dir;
     std::string const path = dir / "bad.h5";
     {
-        DatasetWriter writer(path, Layout::fixed_angle, default_shape(Layout::fixed_angle), "{}", false);
-        writer.append(make_batch(Layout::fixed_angle, 1));
-        auto batch = make_batch(Layout::fixed_angle, 2);
+        DatasetWriter writer(path, event::Layout::fixed_angle, default_shape(event::Layout::fixed_angle), "{}", false);
+        writer.append(make_batch(event::Layout::fixed_angle, 1));
+        auto batch = make_batch(event::Layout::fixed_angle, 2);
         batch.image(1)[17] = std::numeric_limits<float>::quiet_NaN();
         auto const message = error_of([&] { writer.append(batch); });
         EXPECT_NE(message.find("event 1"), std::string::npos) << message;
@@ -245,27 +245,27 @@ TEST(DatasetWriter, RejectsInconsistentInput)
     std::string const path = dir / "x.h5";
     EXPECT_NE(error_of(
                   [&] {
-                      DatasetWriter(path, Layout::fixed_angle, {51, 51, 25}, "{}", false);
+                      DatasetWriter(path, event::Layout::fixed_angle, {51, 51, 25}, "{}", false);
                   })
                   .find("does not match layout a"),
               std::string::npos);
     EXPECT_NE(error_of(
                   [&] {
-                      DatasetWriter(path, Layout::fixed_angle, {25, 25, 25}, "{not json", false);
+                      DatasetWriter(path, event::Layout::fixed_angle, {25, 25, 25}, "{not json", false);
                   })
                   .find("not valid JSON"),
               std::string::npos);
 
-    DatasetWriter writer(path, Layout::variable_angle, default_shape(Layout::variable_angle), "{}", false);
-    EXPECT_NE(error_of([&] { writer.append(make_batch(Layout::fixed_angle, 1)); }).find("does not match"),
+    DatasetWriter writer(path, event::Layout::variable_angle, default_shape(event::Layout::variable_angle), "{}", false);
+    EXPECT_NE(error_of([&] { writer.append(make_batch(event::Layout::fixed_angle, 1)); }).find("does not match"),
               std::string::npos);
-    auto no_theta = make_batch(Layout::variable_angle, 2);
+    auto no_theta = make_batch(event::Layout::variable_angle, 2);
     no_theta.theta_rad.clear();
     EXPECT_NE(error_of([&] { writer.append(no_theta); }).find("theta"), std::string::npos);
-    auto negative = make_batch(Layout::variable_angle, 1);
+    auto negative = make_batch(event::Layout::variable_angle, 1);
     negative.cells[3] = -1.0f;
     EXPECT_NE(error_of([&] { writer.append(negative); }).find("invalid cell value -1"), std::string::npos);
-    auto short_cells = make_batch(Layout::variable_angle, 2);
+    auto short_cells = make_batch(event::Layout::variable_angle, 2);
     short_cells.cells.resize(10);
     EXPECT_NE(error_of([&] { writer.append(short_cells); }).find("cells"), std::string::npos);
 }
@@ -274,10 +274,10 @@ TEST(DatasetWriter, EmptyFileIsValid)
 {
     test::TempDir dir;
     std::string const path = dir / "empty.h5";
-    DatasetWriter writer(path, Layout::fixed_angle, default_shape(Layout::fixed_angle), "{}", false);
+    DatasetWriter writer(path, event::Layout::fixed_angle, default_shape(event::Layout::fixed_angle), "{}", false);
     writer.commit();
     EXPECT_EQ(describe_with_h5py(path)["ECAL"]["shape"], nlohmann::json({0, 25, 25, 25}));
-    EXPECT_NE(error_of([&] { writer.append(make_batch(Layout::fixed_angle, 1)); }).find("committed"),
+    EXPECT_NE(error_of([&] { writer.append(make_batch(event::Layout::fixed_angle, 1)); }).find("committed"),
               std::string::npos);
 }
 }  // namespace calo::io
@@ -324,7 +324,7 @@ std::pair<std::vector<std::string>, std::vector<float>> stored_chunks(std::strin
 TEST(DatasetWriter, ParallelCompressionStoresTheSameValues)
 {
     test::TempDir dir;
-    auto write = [&](std::string const& name, int threads, Layout layout)
+    auto write = [&](std::string const& name, int threads, event::Layout layout)
     {
         DatasetWriter writer(dir / name, layout, default_shape(layout), R"({"x": 1})", false);
         if (threads > 0)
@@ -337,7 +337,7 @@ TEST(DatasetWriter, ParallelCompressionStoresTheSameValues)
         writer.append(make_batch(layout, 3, 2.0f));
         writer.commit();
     };
-    for (auto layout : {Layout::fixed_angle, Layout::variable_angle})
+    for (auto layout : {event::Layout::fixed_angle, event::Layout::variable_angle})
     {
         write("serial.h5", 0, layout);  // HDF5's own filters
         write("parallel.h5", 2, layout);

@@ -13,9 +13,9 @@ namespace calo::io
 {
 namespace
 {
-EventBatch one_event(Layout layout, float energy_gev)
+event::EventBatch one_event(event::Layout layout, float energy_gev)
 {
-    EventBatch batch;
+    event::EventBatch batch;
     batch.layout = layout;
     batch.shape = default_shape(layout);
     batch.cells.assign(batch.shape.size(), 0.0f);
@@ -33,7 +33,7 @@ TEST(Preprocessing, Presets)
     EXPECT_EQ(a.yscale, 100.0);
     EXPECT_EQ(a.min_ecal, -std::numeric_limits<double>::infinity());  // no ecal cut
     EXPECT_FALSE(a.use_measured_angle);
-    EXPECT_EQ(a.family, Layout::fixed_angle);
+    EXPECT_EQ(a.family, event::Layout::fixed_angle);
     auto const b = PreprocessOptions::model_b();
     EXPECT_EQ(b.xscale, 1.0);
     EXPECT_EQ(b.threshold, 0.0);
@@ -41,7 +41,7 @@ TEST(Preprocessing, Presets)
     EXPECT_EQ(b.yscale, 100.0);
     EXPECT_EQ(b.min_ecal, 10.0);
     EXPECT_TRUE(b.use_measured_angle);
-    EXPECT_EQ(b.family, Layout::variable_angle);
+    EXPECT_EQ(b.family, event::Layout::variable_angle);
 }
 
 //! The expected values come from numpy transcriptions of GetprocData / GetDataAngle.
@@ -103,7 +103,7 @@ TEST(Preprocessing, MatchesNumpyReferenceOnLcdFiles)
 
 TEST(Preprocessing, ModelAThresholdsInGevBeforeScaling)
 {
-    auto batch = one_event(Layout::fixed_angle, 150.0f);
+    auto batch = one_event(event::Layout::fixed_angle, 150.0f);
     auto const& s = batch.shape;
     batch.cells[s.index(1, 2, 3)] = 5e-7f;  // zeroed
     batch.cells[s.index(4, 5, 6)] = 2e-6f;  // kept: 2e-4 after x100
@@ -118,20 +118,20 @@ TEST(Preprocessing, ModelAThresholdsInGevBeforeScaling)
     EXPECT_TRUE(out.theta_rad.empty());
 
     // An empty image is kept by model A (no ecal cut).
-    auto const empty = preprocess(one_event(Layout::fixed_angle, 20.0f), PreprocessOptions::model_a());
+    auto const empty = preprocess(one_event(event::Layout::fixed_angle, 20.0f), PreprocessOptions::model_a());
     EXPECT_EQ(empty.size(), 1u);
     EXPECT_EQ(empty.ecal[0], 0.0f);
 }
 
 TEST(Preprocessing, ModelBCutsPowersAndUsesMtheta)
 {
-    EventBatch batch;
-    batch.layout = Layout::variable_angle;
+    event::EventBatch batch;
+    batch.layout = event::Layout::variable_angle;
     batch.shape = default_shape(batch.layout);
     auto const& s = batch.shape;
     batch.cells.assign(3 * s.size(), 0.0f);
     batch.energy_gev = {150.0f, 9.0f, 120.0f};
-    batch.mtheta_rad = {1.25f, 1.5f, 1.75f};
+    batch.measured_angle_rad = {1.25f, 1.5f, 1.75f};
     batch.theta_rad = {0.5f, 0.6f, 0.7f};
     batch.image(0)[s.index(20, 20, 5)] = 16.0f;  // ecal 16 > 10: kept
     batch.image(1)[s.index(20, 20, 5)] = 10.0f;  // ecal 10 <= 10: dropped
@@ -148,7 +148,7 @@ TEST(Preprocessing, ModelBCutsPowersAndUsesMtheta)
     EXPECT_FLOAT_EQ(out.y[1], 1.2f);
 
     // Without mtheta, the measured angle of the kept (un-powered) image.
-    batch.mtheta_rad.clear();
+    batch.measured_angle_rad.clear();
     auto const measured = preprocess(batch, PreprocessOptions::model_b());
     ASSERT_EQ(measured.theta_rad.size(), 2u);
     EXPECT_FLOAT_EQ(measured.theta_rad[1], static_cast<float>(geo::measured_angle(batch.image(2), s)));
@@ -162,14 +162,14 @@ TEST(Preprocessing, ModelBCutsPowersAndUsesMtheta)
 TEST(Preprocessing, ConvertsUnitsBetweenLayoutsAndFamilies)
 {
     // A fixed-angle file (GeV) fed to model B gets x50; a variable-angle one (GeV x 50) fed to A gets /50.
-    auto gev = one_event(Layout::fixed_angle, 100.0f);
+    auto gev = one_event(event::Layout::fixed_angle, 100.0f);
     gev.cells[gev.shape.index(12, 12, 8)] = 0.4f;  // 0.4 GeV = 20 in GeV x 50
     auto const b = preprocess(gev, PreprocessOptions::model_b());
     ASSERT_EQ(b.size(), 1u);
     EXPECT_FLOAT_EQ(b.ecal[0], 20.0f);
     EXPECT_FLOAT_EQ(b.cells[gev.shape.index(12, 12, 8)], std::pow(20.0f, 0.85f));
 
-    auto gev50 = one_event(Layout::variable_angle, 100.0f);
+    auto gev50 = one_event(event::Layout::variable_angle, 100.0f);
     gev50.cells[gev50.shape.index(25, 25, 8)] = 20.0f;
     gev50.cells[gev50.shape.index(25, 26, 8)] = 4e-5f;  // 8e-7 GeV: below model A's threshold
     auto const a = preprocess(gev50, PreprocessOptions::model_a());

@@ -8,7 +8,7 @@
 
 #include "CliHelpers.hh"
 #include "OnnxRuntime.hh"
-#include "calo3dgan/io/DatasetLayout.hh"
+#include "calo3dgan/event/DatasetLayout.hh"
 #include "calo3dgan/io/KerasWeightsFile.hh"
 #include "calo3dgan/nn/Checkpoint.hh"
 #include "calo3dgan/nn/Presets.hh"
@@ -163,9 +163,9 @@ void check_against_cli(nn::ArchitectureConfig const& config, std::size_t events)
     expect_ok(run_calo("-q generate --checkpoint " + checkpoint + libtorch_generate_flags() + " --latent " +
                        (dir / "latent.h5") + " -o " + (dir / "showers.h5")));
     auto const showers = io::read_float_datasets(dir / "showers.h5");
-    auto const layout = *io::layout_for_shape(shape);
+    auto const layout = *event::layout_for_shape(shape);
     std::vector<float> cells_gev = find(showers, "ECAL").values;
-    for (float& c : cells_gev) c = static_cast<float>(c * io::cell_unit_gev(layout));
+    for (float& c : cells_gev) c = static_cast<float>(c * event::cell_unit_gev(layout));
 
     std::vector<std::string> expected_inputs{"z", "energy_gev"};
     if (with_angle)

@@ -142,7 +142,7 @@ class DataParallelTest : public ::testing::Test
         if (comm().is_root())
         {
             dir_ = new calo::test::TempDir;
-            calo::test::write_simulated_dataset(*dir_ / "a.h5", io::Layout::fixed_angle, 16, 10, 200, 21);
+            calo::test::write_simulated_dataset(*dir_ / "a.h5", event::Layout::fixed_angle, 16, 10, 200, 21);
         }
         folder_ = broadcast_string(comm().is_root() ? dir_->path().string() : std::string());
         comm().barrier();

@@ -22,8 +22,8 @@ class GanTrainerTest : public ::testing::Test
     static void SetUpTestSuite()
     {
         dir_ = new calo::test::TempDir;
-        calo::test::write_simulated_dataset(*dir_ / "a.h5", io::Layout::fixed_angle, 12, 10, 200, 11);
-        calo::test::write_simulated_dataset(*dir_ / "b.h5", io::Layout::variable_angle, 6, 100, 200, 12);
+        calo::test::write_simulated_dataset(*dir_ / "a.h5", event::Layout::fixed_angle, 12, 10, 200, 11);
+        calo::test::write_simulated_dataset(*dir_ / "b.h5", event::Layout::variable_angle, 6, 100, 200, 12);
     }
     static void TearDownTestSuite() { delete dir_; }
 

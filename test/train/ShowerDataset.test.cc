@@ -16,7 +16,7 @@ class ShowerDatasetTest : public ::testing::Test
   protected:
     void SetUp() override
     {
-        calo::test::write_simulated_dataset(dir_ / "a.h5", io::Layout::fixed_angle, 20, 10, 100, 7);
+        calo::test::write_simulated_dataset(dir_ / "a.h5", event::Layout::fixed_angle, 20, 10, 100, 7);
     }
     ShowerDataset make(double test_fraction, std::uint64_t seed = 3) const
     {

@@ -7,12 +7,12 @@
 
 namespace calo::test
 {
-void write_simulated_dataset(std::string const& path, io::Layout layout, int events, double energy_lo_gev,
+void write_simulated_dataset(std::string const& path, event::Layout layout, int events, double energy_lo_gev,
                              double energy_hi_gev, unsigned long long seed)
 {
     mc::RunRequest request;
     request.energy_gev = mc::ValueSpec::range(energy_lo_gev, energy_hi_gev);
-    if (layout == io::Layout::variable_angle)
+    if (layout == event::Layout::variable_angle)
         request.theta_deg = mc::ValueSpec::range(60, 120);
     request.layout = layout;
     request.seed = seed;

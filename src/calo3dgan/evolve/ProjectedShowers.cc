@@ -4,11 +4,11 @@
 
 #include "calo3dgan/base/Error.hh"
 #include "calo3dgan/base/Interrupt.hh"
-#include "calo3dgan/io/DatasetLayout.hh"
+#include "calo3dgan/event/DatasetLayout.hh"
 
 namespace calo::evolve
 {
-ProjectedShowers project_showers(io::EventBatch const& batch)
+ProjectedShowers project_showers(event::EventBatch const& batch)
 {
     auto const shape = batch.shape;
     ProjectedShowers out;
@@ -16,7 +16,7 @@ ProjectedShowers project_showers(io::EventBatch const& batch)
     out.cols = shape.nz;
     out.energy_gev = batch.energy_gev;
     out.images.assign(batch.size() * shape.nx * shape.nz, 0.0f);
-    auto const unit = static_cast<float>(io::cell_unit_gev(batch.layout));
+    auto const unit = static_cast<float>(event::cell_unit_gev(batch.layout));
     for (std::size_t i = 0; i < batch.size(); ++i)
     {
         float const* cells = batch.image(i);

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "calo3dgan/io/DatasetReader.hh"
-#include "calo3dgan/io/EventBatch.hh"
+#include "calo3dgan/event/EventBatch.hh"
 
 namespace calo::evolve
 {
@@ -24,7 +24,7 @@ struct ProjectedShowers
 };
 
 //! Project a batch: P[x][z] = sum over y of cell[x][y][z], in GeV.
-ProjectedShowers project_showers(io::EventBatch const& batch);
+ProjectedShowers project_showers(event::EventBatch const& batch);
 
 //! Events [first, first + count) of `reader`, read and projected in chunks so
 //! that the 3D images are never all in memory. Throws InputError (naming the

@@ -82,7 +82,7 @@ inference::GeneratorModel to_generator_model(nn::Generator const& generator, std
     model.image_shape = {config.image_shape.nx, config.image_shape.ny, config.image_shape.nz};
     model.xscale = train.xscale;
     model.power = config.power;
-    model.file_unit_gev = io::cell_unit_gev(layout_for(config));
+    model.file_unit_gev = event::cell_unit_gev(layout_for(config));
     model.energy_range_gev = {train.energy_min * train.yscale, train.energy_max * train.yscale};
     if (config.family == nn::ModelFamily::a)
         model.angle_range_rad = {kPi / 2, kPi / 2};

@@ -39,16 +39,16 @@ std::string range_warning(TrainedRange const& range, double energy_lo_gev, doubl
     }
     return message;
 }
-io::Layout layout_for(geo::ImageShape shape, std::string const& model)
+event::Layout layout_for(geo::ImageShape shape, std::string const& model)
 {
-    auto const layout = io::layout_for_shape(shape);
+    auto const layout = event::layout_for_shape(shape);
     CALO_VALIDATE(layout.has_value(), "model " + model + " makes " + shape.to_string() +
                                           " images, which fit no dataset layout (25x25x25 or 51x51x25) — use a "
                                           "3DGAN model with a standard window");
     return *layout;
 }
 
-io::Layout layout_for(nn::ArchitectureConfig const& config)
+event::Layout layout_for(nn::ArchitectureConfig const& config)
 {
     return layout_for(config.image_shape, config.name);
 }

@@ -2,7 +2,7 @@
 // How a model's network units relate to the dataset files (torch-free).
 #include <string>
 
-#include "calo3dgan/io/DatasetLayout.hh"
+#include "calo3dgan/event/DatasetLayout.hh"
 #include "calo3dgan/io/Preprocessing.hh"
 #include "calo3dgan/nn/ArchitectureConfig.hh"
 
@@ -13,9 +13,9 @@ namespace calo::infer
  * layout a (cells in GeV), 51x51x25 -> layout b (GeV x 50). InputError for a
  * model whose images fit neither.
  */
-io::Layout layout_for(nn::ArchitectureConfig const& config);
+event::Layout layout_for(nn::ArchitectureConfig const& config);
 //! The same for a model known by name and image shape (an exported model file).
-io::Layout layout_for(geo::ImageShape shape, std::string const& model);
+event::Layout layout_for(geo::ImageShape shape, std::string const& model);
 
 //! The range a model was trained on: energies [GeV] and (variable-angle models) polar angles [rad].
 struct TrainedRange

@@ -55,7 +55,7 @@ GeneratorInputs ShowerGenerator::sample_inputs(std::uint64_t seed, std::size_t f
     return inputs;
 }
 
-io::EventBatch ShowerGenerator::generate(GeneratorInputs const& inputs)
+event::EventBatch ShowerGenerator::generate(GeneratorInputs const& inputs)
 {
     auto const& cfg = config();
     std::size_t const n = inputs.size();
@@ -79,7 +79,7 @@ io::EventBatch ShowerGenerator::generate(GeneratorInputs const& inputs)
                       "angle of event " + std::to_string(i) + " is not finite — give angles in rad");
     }
 
-    io::EventBatch batch;
+    event::EventBatch batch;
     batch.layout = layout_;
     batch.shape = cfg.image_shape;
     batch.energy_gev = inputs.energy_gev;

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "calo3dgan/base/Random.hh"
-#include "calo3dgan/io/EventBatch.hh"
+#include "calo3dgan/event/EventBatch.hh"
 #include "calo3dgan/io/Preprocessing.hh"
 #include "calo3dgan/nn/Generator.hh"
 
@@ -54,7 +54,7 @@ class ShowerGenerator
 
     nn::ArchitectureConfig const& config() const { return generator_->config(); }
     //! Dataset layout of the generated showers.
-    io::Layout layout() const { return layout_; }
+    event::Layout layout() const { return layout_; }
     int noise_size() const { return config().noise_size(); }
 
     /*!
@@ -72,7 +72,7 @@ class ShowerGenerator
      * (B) or superfluous (A) angle, and non-finite or non-positive energies.
      * Conditions are y = E / yscale and (B) theta [rad].
      */
-    io::EventBatch generate(GeneratorInputs const& inputs);
+    event::EventBatch generate(GeneratorInputs const& inputs);
 
     /*!
      * Empty if energies in [energy_lo, energy_hi] GeV and (model B) angles in
@@ -91,7 +91,7 @@ class ShowerGenerator
   private:
     nn::Generator generator_;
     ShowerGeneratorOptions options_;
-    io::Layout layout_;
+    event::Layout layout_;
     io::PreprocessOptions units_;
 };
 }  // namespace calo::infer

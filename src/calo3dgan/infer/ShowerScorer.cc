@@ -51,16 +51,16 @@ ShowerScorer ShowerScorer::load(std::string const& checkpoint, ShowerScorerOptio
     return ShowerScorer(loaded.discriminator, options);
 }
 
-ShowerScores ShowerScorer::score(io::EventBatch const& events)
+ShowerScores ShowerScorer::score(event::EventBatch const& events)
 {
     auto const& cfg = config();
     CALO_VALIDATE(events.shape == cfg.image_shape, "images are " + events.shape.to_string() + " (layout " +
-                                                       io::to_string(events.layout) + ") but model " + cfg.name +
+                                                       event::to_string(events.layout) + ") but model " + cfg.name +
                                                        " takes " + cfg.image_shape.to_string() +
                                                        " — score them with a model made for this layout");
     double const yscale = cfg.train.yscale;
     // ECAL head: sum of xscale x cells in the family's units -> GeV
-    double const ecal_to_gev = io::cell_unit_gev(preprocessing_.family) / preprocessing_.xscale;
+    double const ecal_to_gev = event::cell_unit_gev(preprocessing_.family) / preprocessing_.xscale;
     std::size_t const n = events.size();
     std::size_t const cells_per_event = events.shape.size();
     ShowerScores scores;
@@ -68,7 +68,7 @@ ShowerScores ShowerScorer::score(io::EventBatch const& events)
     for (std::size_t first = 0; first < n; first += static_cast<std::size_t>(options_.batch_size))
     {
         std::size_t const count = std::min(static_cast<std::size_t>(options_.batch_size), n - first);
-        io::EventBatch part;
+        event::EventBatch part;
         part.layout = events.layout;
         part.shape = events.shape;
         part.cells.assign(events.image(first), events.image(first) + count * cells_per_event);

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "calo3dgan/io/EventBatch.hh"
+#include "calo3dgan/event/EventBatch.hh"
 #include "calo3dgan/io/Preprocessing.hh"
 #include "calo3dgan/nn/Discriminator.hh"
 
@@ -57,7 +57,7 @@ class ShowerScorer
      * events per forward pass. InputError if the images are not the model's
      * shape (e.g. layout-b data for a model-A discriminator).
      */
-    ShowerScores score(io::EventBatch const& events);
+    ShowerScores score(event::EventBatch const& events);
 
   private:
     nn::Discriminator discriminator_;

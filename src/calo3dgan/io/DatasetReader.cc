@@ -180,7 +180,7 @@ OpenFile open_file(std::string const& path, FileInfo& info)
     info.events = static_cast<std::size_t>(ecal_dims[0]);
     info.shape =
         geo::ImageShape{static_cast<int>(ecal_dims[1]), static_cast<int>(ecal_dims[2]), static_cast<int>(ecal_dims[3])};
-    auto const layout = layout_for_shape(info.shape);
+    auto const layout = event::layout_for_shape(info.shape);
     if (!layout)
     {
         bad_dataset(path,
@@ -351,7 +351,7 @@ DatasetReader::~DatasetReader() = default;
 DatasetReader::DatasetReader(DatasetReader&&) noexcept = default;
 DatasetReader& DatasetReader::operator=(DatasetReader&&) noexcept = default;
 
-EventBatch DatasetReader::read(std::size_t first, std::size_t count) const
+event::EventBatch DatasetReader::read(std::size_t first, std::size_t count) const
 {
     CALO_VALIDATE(first <= num_events_ && count <= num_events_ - first,
                   "events [" + std::to_string(first) + ", " + std::to_string(first + count) +
@@ -359,7 +359,7 @@ EventBatch DatasetReader::read(std::size_t first, std::size_t count) const
                       std::to_string(files_.size()) + " file(s) starting with " + files_.front().path +
                       ") — ask for fewer events");
     detail::silence_hdf5_errors();
-    EventBatch batch;
+    event::EventBatch batch;
     batch.layout = layout_;
     batch.shape = shape_;
     batch.cells.resize(count * shape_.size());
@@ -367,7 +367,7 @@ EventBatch DatasetReader::read(std::size_t first, std::size_t count) const
     if (has_theta_)
         batch.theta_rad.resize(count);
     if (has_mtheta_)
-        batch.mtheta_rad.resize(count);
+        batch.measured_angle_rad.resize(count);
     if (has_pdg_id_)
         batch.pdg_id.resize(count);
 
@@ -387,7 +387,7 @@ EventBatch DatasetReader::read(std::size_t first, std::size_t count) const
     return batch;
 }
 
-void DatasetReader::read_file_range(std::size_t file, std::size_t first, std::size_t count, EventBatch& batch,
+void DatasetReader::read_file_range(std::size_t file, std::size_t first, std::size_t count, event::EventBatch& batch,
                                     std::size_t out) const
 {
     OpenFile const& open = handles_->files[file];
@@ -406,7 +406,7 @@ void DatasetReader::read_file_range(std::size_t file, std::size_t first, std::si
         if (has_theta_)
             read_scalar(open.theta, first, count, batch.theta_rad.data() + out);
         if (has_mtheta_)
-            read_scalar(open.mtheta, first, count, batch.mtheta_rad.data() + out);
+            read_scalar(open.mtheta, first, count, batch.measured_angle_rad.data() + out);
         if (has_pdg_id_)
             read_scalar(open.pdg, first, count, batch.pdg_id.data() + out);
     }
@@ -453,6 +453,6 @@ void DatasetReader::read_file_range(std::size_t file, std::size_t first, std::si
     };
     check_column(batch.energy_gev, "energy", true);
     check_column(batch.theta_rad, "theta", false);
-    check_column(batch.mtheta_rad, "mtheta", false);
+    check_column(batch.measured_angle_rad, "mtheta", false);
 }
 }  // namespace calo::io

@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "calo3dgan/geo/ImageShape.hh"
-#include "calo3dgan/io/DatasetLayout.hh"
-#include "calo3dgan/io/EventBatch.hh"
+#include "calo3dgan/event/DatasetLayout.hh"
+#include "calo3dgan/event/EventBatch.hh"
 
 namespace calo::io
 {
@@ -16,7 +16,7 @@ struct FileInfo
 {
     std::string path;
     std::size_t events = 0;
-    Layout layout = Layout::fixed_angle;
+    event::Layout layout = event::Layout::fixed_angle;
     geo::ImageShape shape;
     bool has_theta = false;
     bool has_mtheta = false;
@@ -53,10 +53,10 @@ class DatasetReader
 
     //! Events in all files together.
     std::size_t num_events() const { return num_events_; }
-    Layout layout() const { return layout_; }
+    event::Layout layout() const { return layout_; }
     geo::ImageShape shape() const { return shape_; }
     std::vector<FileInfo> const& files() const { return files_; }
-    //! Whether batches carry theta_rad / mtheta_rad / pdg_id (every file has them).
+    //! Whether batches carry theta_rad / measured_angle_rad / pdg_id (every file has them).
     bool has_theta() const { return has_theta_; }
     bool has_mtheta() const { return has_mtheta_; }
     bool has_pdg_id() const { return has_pdg_id_; }
@@ -66,21 +66,21 @@ class DatasetReader
     //! units (see cell_unit_gev). Throws InputError naming the file, the event
     //! (index in the file) and the value for a NaN/inf or negative cell, or a
     //! non-finite or non-positive energy; and for a range past num_events().
-    EventBatch read(std::size_t first, std::size_t count) const;
+    event::EventBatch read(std::size_t first, std::size_t count) const;
 
   private:
     struct Handles;
     std::vector<FileInfo> files_;
     std::vector<std::size_t> offsets_;  // first global event of each file, plus the total
     std::size_t num_events_ = 0;
-    Layout layout_ = Layout::fixed_angle;
+    event::Layout layout_ = event::Layout::fixed_angle;
     geo::ImageShape shape_;
     bool has_theta_ = false;
     bool has_mtheta_ = false;
     bool has_pdg_id_ = false;
     std::unique_ptr<Handles> handles_;
 
-    void read_file_range(std::size_t file, std::size_t first, std::size_t count, EventBatch& batch,
+    void read_file_range(std::size_t file, std::size_t first, std::size_t count, event::EventBatch& batch,
                          std::size_t out) const;
 };
 }  // namespace calo::io

@@ -163,7 +163,7 @@ struct DatasetWriter::Handles
     H5::DataSet mtheta;  // layout b
 };
 
-DatasetWriter::DatasetWriter(std::string path, Layout layout, geo::ImageShape shape, std::string metadata_json,
+DatasetWriter::DatasetWriter(std::string path, event::Layout layout, geo::ImageShape shape, std::string metadata_json,
                              bool overwrite)
     : file_(path), layout_(layout), shape_(shape)
 {
@@ -193,7 +193,7 @@ DatasetWriter::DatasetWriter(std::string path, Layout layout, geo::ImageShape sh
         auto const nz = static_cast<hsize_t>(shape.nz);
         handles_->ecal = create_extendable(handles_->file, "ECAL", {nx, ny, nz});
         handles_->energy = create_extendable(handles_->file, "energy", {});
-        if (layout == Layout::fixed_angle)
+        if (layout == event::Layout::fixed_angle)
         {
             handles_->target = create_extendable(handles_->file, "target", {2});
         }
@@ -216,7 +216,7 @@ DatasetWriter::DatasetWriter(std::string path, Layout layout, geo::ImageShape sh
 
 DatasetWriter::~DatasetWriter() = default;
 
-void DatasetWriter::append(EventBatch const& batch)
+void DatasetWriter::append(event::EventBatch const& batch)
 {
     std::string const& path = file_.final_path();
     CALO_VALIDATE(handles_, "cannot append to a committed or failed file (where: " + path + ") — bug in the caller");
@@ -237,18 +237,18 @@ void DatasetWriter::append(EventBatch const& batch)
                                                       ") — bug in the caller");
     };
     check_optional(batch.theta_rad, "theta");
-    check_optional(batch.mtheta_rad, "mtheta");
+    check_optional(batch.measured_angle_rad, "mtheta");
     check_optional(batch.pdg_id, "pdg_id");
     check_values(batch.cells, n, "cell", path, /*non_negative=*/true);
     check_values(batch.energy_gev, n, "energy", path, /*non_negative=*/true);
 
     std::vector<float> mtheta;
-    if (layout_ == Layout::variable_angle)
+    if (layout_ == event::Layout::variable_angle)
     {
         CALO_VALIDATE(batch.theta_rad.size() == n, "layout b needs the angle theta of every event (where: " + path +
-                                                       ") — fill EventBatch::theta_rad");
+                                                       ") — fill event::EventBatch::theta_rad");
         check_values(batch.theta_rad, n, "theta", path, false);
-        if (batch.mtheta_rad.empty())
+        if (batch.measured_angle_rad.empty())
         {
             mtheta.resize(n);
             for (std::size_t i = 0; i < n; ++i)
@@ -256,7 +256,7 @@ void DatasetWriter::append(EventBatch const& batch)
         }
         else
         {
-            check_values(batch.mtheta_rad, n, "mtheta", path, false);
+            check_values(batch.measured_angle_rad, n, "mtheta", path, false);
         }
     }
 
@@ -270,7 +270,7 @@ void DatasetWriter::append(EventBatch const& batch)
             append_images_compressed(handles_->ecal, first, count, batch.cells.data(), shape_.size(),
                                      compression_threads_);
         append_rows(handles_->energy, first, count, batch.energy_gev.data());
-        if (layout_ == Layout::fixed_angle)
+        if (layout_ == event::Layout::fixed_angle)
         {
             std::vector<float> target(2 * n);
             for (std::size_t i = 0; i < n; ++i)
@@ -283,7 +283,7 @@ void DatasetWriter::append(EventBatch const& batch)
         else
         {
             append_rows(handles_->theta, first, count, batch.theta_rad.data());
-            append_rows(handles_->mtheta, first, count, mtheta.empty() ? batch.mtheta_rad.data() : mtheta.data());
+            append_rows(handles_->mtheta, first, count, mtheta.empty() ? batch.measured_angle_rad.data() : mtheta.data());
         }
     }
     catch (...)

@@ -5,8 +5,8 @@
 
 #include "calo3dgan/base/AtomicFile.hh"
 #include "calo3dgan/geo/ImageShape.hh"
-#include "calo3dgan/io/DatasetLayout.hh"
-#include "calo3dgan/io/EventBatch.hh"
+#include "calo3dgan/event/DatasetLayout.hh"
+#include "calo3dgan/event/EventBatch.hh"
 
 namespace calo::io
 {
@@ -29,17 +29,17 @@ class DatasetWriter
     //! Throws InputError if `path` exists and !overwrite, if `shape` is not
     //! the window of `layout`, if `metadata_json` is not valid JSON (empty
     //! means "{}"), or if the temporary file cannot be created.
-    DatasetWriter(std::string path, Layout layout, geo::ImageShape shape, std::string metadata_json, bool overwrite);
+    DatasetWriter(std::string path, event::Layout layout, geo::ImageShape shape, std::string metadata_json, bool overwrite);
     ~DatasetWriter();
     DatasetWriter(DatasetWriter const&) = delete;
     DatasetWriter& operator=(DatasetWriter const&) = delete;
 
     //! Append the batch's events (extends every dataset). The batch must have
     //! this writer's layout and shape, cells in file units, finite and >= 0.
-    //! Layout b needs theta_rad; an empty mtheta_rad is filled with
+    //! Layout b needs theta_rad; an empty measured_angle_rad is filled with
     //! geo::measured_angle. Layout a stores pdg_id (11 when empty) in
     //! `target[:,0]` and ignores the angles (the fixed-angle layout has none).
-    void append(EventBatch const& batch);
+    void append(event::EventBatch const& batch);
 
     /*!
      * Compress image chunks on `threads` threads (0: all cores) with
@@ -60,7 +60,7 @@ class DatasetWriter
   private:
     struct Handles;
     AtomicFile file_;  // declared first: destroyed after the HDF5 handles are closed
-    Layout layout_;
+    event::Layout layout_;
     geo::ImageShape shape_;
     std::size_t events_ = 0;
     int compression_threads_ = -1;  //!< -1: HDF5's own filters

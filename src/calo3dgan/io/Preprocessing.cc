@@ -17,7 +17,7 @@ PreprocessOptions PreprocessOptions::model_a()
     options.yscale = 100.0;
     options.min_ecal = -std::numeric_limits<double>::infinity();
     options.use_measured_angle = false;
-    options.family = Layout::fixed_angle;
+    options.family = event::Layout::fixed_angle;
     return options;
 }
 
@@ -30,11 +30,11 @@ PreprocessOptions PreprocessOptions::model_b()
     options.yscale = 100.0;
     options.min_ecal = 10.0;
     options.use_measured_angle = true;
-    options.family = Layout::variable_angle;
+    options.family = event::Layout::variable_angle;
     return options;
 }
 
-PreprocessedBatch preprocess(EventBatch const& batch, PreprocessOptions const& options)
+PreprocessedBatch preprocess(event::EventBatch const& batch, PreprocessOptions const& options)
 {
     CALO_VALIDATE(options.xscale > 0 && options.yscale > 0 && options.xpower > 0,
                   "preprocessing needs xscale, yscale and xpower > 0 (where: xscale " + std::to_string(options.xscale) +
@@ -48,7 +48,7 @@ PreprocessedBatch preprocess(EventBatch const& batch, PreprocessOptions const& o
 
     // File units -> the family's units (GeV for A, GeV x 50 for B).
     double const to_family = cell_unit_gev(batch.layout) / cell_unit_gev(options.family);
-    bool const threshold_first = options.family == Layout::fixed_angle;
+    bool const threshold_first = options.family == event::Layout::fixed_angle;
     // The reference compares float32 cells with the threshold in float32.
     auto const threshold = static_cast<float>(options.threshold);
     auto const xscale = static_cast<float>(options.xscale);
@@ -93,8 +93,8 @@ PreprocessedBatch preprocess(EventBatch const& batch, PreprocessOptions const& o
             float angle;
             if (!want_measured)
                 angle = batch.theta_rad[i];
-            else if (!batch.mtheta_rad.empty())
-                angle = batch.mtheta_rad[i];
+            else if (!batch.measured_angle_rad.empty())
+                angle = batch.measured_angle_rad[i];
             else
                 angle = static_cast<float>(geo::measured_angle(image.data(), batch.shape));  // before the power
             result.theta_rad.push_back(angle);

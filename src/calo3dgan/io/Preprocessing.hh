@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "calo3dgan/geo/ImageShape.hh"
-#include "calo3dgan/io/DatasetLayout.hh"
-#include "calo3dgan/io/EventBatch.hh"
+#include "calo3dgan/event/DatasetLayout.hh"
+#include "calo3dgan/event/EventBatch.hh"
 
 namespace calo::io
 {
@@ -32,7 +32,7 @@ struct PreprocessOptions
     //! Which recipe (order of operations and cell units) to follow:
     //! fixed_angle = model A (cells in GeV), variable_angle = model B (GeV x 50).
     //! Cells of either layout are first converted to these units with cell_unit_gev.
-    Layout family = Layout::fixed_angle;
+    event::Layout family = event::Layout::fixed_angle;
 
     //! Model A (docs/preprocessing.md, "Model A"): threshold 1e-6 GeV (before scaling), xscale 100,
     //! ecal = Σ scaled cells, yscale 100, no power, no ecal cut, no angle.
@@ -68,7 +68,7 @@ struct PreprocessedBatch
 //!   angle = mtheta (or measured on these cells); cells^xpower.
 //! Cell arithmetic is float32 like the reference (the unit conversion is done in
 //! double, then rounded); sums are accumulated in double.
-PreprocessedBatch preprocess(EventBatch const& batch, PreprocessOptions const& options);
+PreprocessedBatch preprocess(event::EventBatch const& batch, PreprocessOptions const& options);
 
 //! Inverse transform for generated images, in place: model-space cells ->
 //! cells in the family's units (GeV for model A, GeV x 50 for model B), that

@@ -10,14 +10,14 @@
 
 namespace calo::mc
 {
-io::EventBatch simulate_batch(ShowerSimulator const& simulator, RunRequest const& request, std::int64_t first,
+event::EventBatch simulate_batch(ShowerSimulator const& simulator, RunRequest const& request, std::int64_t first,
                               std::int64_t count, int threads)
 {
     auto const layout = request.layout;
-    bool const with_angles = layout == io::Layout::variable_angle;
-    io::EventBatch batch;
+    bool const with_angles = layout == event::Layout::variable_angle;
+    event::EventBatch batch;
     batch.layout = layout;
-    batch.shape = io::default_shape(layout);
+    batch.shape = event::default_shape(layout);
     auto const n = static_cast<std::size_t>(count);
     batch.cells.assign(n * batch.shape.size(), 0.0f);
     batch.energy_gev.resize(n);
@@ -25,9 +25,9 @@ io::EventBatch simulate_batch(ShowerSimulator const& simulator, RunRequest const
     if (with_angles)
     {
         batch.theta_rad.resize(n);
-        batch.mtheta_rad.resize(n);
+        batch.measured_angle_rad.resize(n);
     }
-    double const to_file_units = 1.0 / io::cell_unit_gev(layout);
+    double const to_file_units = 1.0 / event::cell_unit_gev(layout);
     parallel_for(0, count, threads, [&](std::int64_t i) {
         throw_if_interrupted();
         // One random stream per event, keyed by its index in the run.
@@ -42,7 +42,7 @@ io::EventBatch simulate_batch(ShowerSimulator const& simulator, RunRequest const
         if (with_angles)
         {
             batch.theta_rad[i] = static_cast<float>(primary.theta_rad);
-            batch.mtheta_rad[i] = static_cast<float>(geo::measured_angle(image, batch.shape));
+            batch.measured_angle_rad[i] = static_cast<float>(geo::measured_angle(image, batch.shape));
         }
         if (to_file_units != 1.0)
         {

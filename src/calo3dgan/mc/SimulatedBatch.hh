@@ -3,8 +3,8 @@
 // reproducibly: the one loop behind `calo3dgan simulate`, test data and benchmarks.
 #include <cstdint>
 
-#include "calo3dgan/io/DatasetLayout.hh"
-#include "calo3dgan/io/EventBatch.hh"
+#include "calo3dgan/event/DatasetLayout.hh"
+#include "calo3dgan/event/EventBatch.hh"
 #include "calo3dgan/mc/Primary.hh"
 #include "calo3dgan/mc/ShowerSimulator.hh"
 
@@ -16,7 +16,7 @@ struct RunRequest
     ValueSpec energy_gev = ValueSpec::range(2, 500);
     ValueSpec theta_deg = ValueSpec::fixed(90);
     Particle particle = Particle::electron;
-    io::Layout layout = io::Layout::fixed_angle;
+    event::Layout layout = event::Layout::fixed_angle;
     std::uint64_t seed = 1;  //!< master seed of the run
 };
 
@@ -27,6 +27,6 @@ struct RunRequest
  * layout's file units (GeV, or GeV x 50 for layout b); layout b also gets
  * theta and the measured angle mtheta. Throws calo::Interrupted on Ctrl-C.
  */
-io::EventBatch simulate_batch(ShowerSimulator const& simulator, RunRequest const& request, std::int64_t first,
+event::EventBatch simulate_batch(ShowerSimulator const& simulator, RunRequest const& request, std::int64_t first,
                               std::int64_t count, int threads = 0);
 }  // namespace calo::mc

@@ -12,7 +12,7 @@
 #include "calo3dgan/base/Constants.hh"
 #include "calo3dgan/base/Error.hh"
 #include "calo3dgan/infer/ModelUnits.hh"
-#include "calo3dgan/io/DatasetLayout.hh"
+#include "calo3dgan/event/DatasetLayout.hh"
 #include "calo3dgan/nn/Checkpoint.hh"
 #include "calo3dgan/nn/ConfigToml.hh"
 #include "calo3dgan/nn/ModelPreprocessing.hh"
@@ -401,7 +401,7 @@ GraphNames build_generator(OnnxGraph& g, nn::GeneratorImpl& generator, ExportOpt
         x = g.apply("Relu", {x});
     if (units.xpower != 1.0)
         x = g.apply("Pow", {x, g.scalar("inverse_power", static_cast<float>(1.0 / units.xpower))});
-    double const to_gev = io::cell_unit_gev(layout) / units.xscale;
+    double const to_gev = event::cell_unit_gev(layout) / units.xscale;
     if (to_gev != 1.0)
         x = g.apply("Mul", {x, g.scalar("to_gev", static_cast<float>(to_gev))});
     if (options.layers_first)
@@ -507,7 +507,7 @@ GraphNames build_discriminator(OnnxGraph& g, nn::DiscriminatorImpl& discriminato
     // Preprocessing (io::preprocess): GeV -> the family's file units; A: zero
     // cells < threshold, then * xscale; B: * xscale, then threshold; power last.
     std::string x = "cells_gev";
-    double const from_gev = 1.0 / io::cell_unit_gev(layout);
+    double const from_gev = 1.0 / event::cell_unit_gev(layout);
     if (from_gev != 1.0)
         x = g.apply("Mul", {x, g.scalar("from_gev", static_cast<float>(from_gev))});
     auto const threshold = [&](std::string const& v)
@@ -517,7 +517,7 @@ GraphNames build_discriminator(OnnxGraph& g, nn::DiscriminatorImpl& discriminato
     };
     auto const scale = [&](std::string const& v)
     { return units.xscale == 1.0 ? v : g.apply("Mul", {v, g.scalar("xscale", static_cast<float>(units.xscale))}); };
-    x = units.family == io::Layout::fixed_angle ? scale(threshold(x)) : threshold(scale(x));
+    x = units.family == event::Layout::fixed_angle ? scale(threshold(x)) : threshold(scale(x));
     if (units.xpower != 1.0)
         x = g.apply("Pow", {x, g.scalar("power", static_cast<float>(units.xpower))});
     auto const network_cells = x;  // (N, X, Y, Z)
@@ -563,7 +563,7 @@ GraphNames build_discriminator(OnnxGraph& g, nn::DiscriminatorImpl& discriminato
     auto const energies =
         cfg.power == 1.0 ? network_cells
                          : g.apply("Pow", {network_cells, g.scalar("inverse_power", static_cast<float>(1.0 / cfg.power))});
-    double const ecal_to_gev = io::cell_unit_gev(layout) / units.xscale;
+    double const ecal_to_gev = event::cell_unit_gev(layout) / units.xscale;
     g.add_node("Mul", {reduce_sum(g, energies, {1, 2, 3}, false), g.scalar("ecal_to_gev", static_cast<float>(ecal_to_gev))},
                {"ecal_gev"});
     if (cfg.has_angle_head())

@@ -8,7 +8,7 @@
 
 namespace calo::physval
 {
-ShowerSample sample_from_batch(io::EventBatch const& batch, std::string label, std::string source)
+ShowerSample sample_from_batch(event::EventBatch const& batch, std::string label, std::string source)
 {
     ShowerSample sample;
     sample.label = std::move(label);
@@ -16,7 +16,7 @@ ShowerSample sample_from_batch(io::EventBatch const& batch, std::string label, s
     sample.shape = batch.shape;
     sample.energy_gev = batch.energy_gev;
     sample.theta_rad = batch.theta_rad;
-    double const unit = io::cell_unit_gev(batch.layout);
+    double const unit = event::cell_unit_gev(batch.layout);
     sample.cells_gev.resize(batch.cells.size());
     std::transform(batch.cells.begin(), batch.cells.end(), sample.cells_gev.begin(),
                    [unit](float c) { return static_cast<float>(c * unit); });

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "calo3dgan/geo/ImageShape.hh"
-#include "calo3dgan/io/EventBatch.hh"
+#include "calo3dgan/event/EventBatch.hh"
 
 namespace calo::physval
 {
@@ -25,7 +25,7 @@ struct ShowerSample
 };
 
 //! Convert a batch in file units (GeV, or GeV x 50 for layout b) to GeV.
-ShowerSample sample_from_batch(io::EventBatch const& batch, std::string label, std::string source);
+ShowerSample sample_from_batch(event::EventBatch const& batch, std::string label, std::string source);
 
 //! Read up to `max_events` events (0: all) of files or folders into memory.
 //! Throws InputError for unreadable or invalid data (io::DatasetReader).

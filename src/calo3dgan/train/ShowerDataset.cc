@@ -17,12 +17,12 @@ namespace
 constexpr std::uint64_t kShuffleDomain = 0x5348554646ull;
 
 //! Append one event batch to another (same layout and shape).
-void append(io::EventBatch& into, io::EventBatch const& from)
+void append(event::EventBatch& into, event::EventBatch const& from)
 {
     into.cells.insert(into.cells.end(), from.cells.begin(), from.cells.end());
     into.energy_gev.insert(into.energy_gev.end(), from.energy_gev.begin(), from.energy_gev.end());
     into.theta_rad.insert(into.theta_rad.end(), from.theta_rad.begin(), from.theta_rad.end());
-    into.mtheta_rad.insert(into.mtheta_rad.end(), from.mtheta_rad.begin(), from.mtheta_rad.end());
+    into.measured_angle_rad.insert(into.measured_angle_rad.end(), from.measured_angle_rad.begin(), from.measured_angle_rad.end());
     into.pdg_id.insert(into.pdg_id.end(), from.pdg_id.begin(), from.pdg_id.end());
 }
 }  // namespace
@@ -67,7 +67,7 @@ io::PreprocessedBatch ShowerDataset::load(std::vector<std::size_t> const& events
     // then restore the requested order.
     std::vector<std::size_t> sorted(events);
     std::sort(sorted.begin(), sorted.end());
-    io::EventBatch batch;
+    event::EventBatch batch;
     batch.layout = reader_.layout();
     batch.shape = reader_.shape();
     for (std::size_t i = 0; i < sorted.size();)
@@ -83,7 +83,7 @@ io::PreprocessedBatch ShowerDataset::load(std::vector<std::size_t> const& events
         i = j;
     }
     // Position of each requested event inside the sorted read.
-    io::EventBatch ordered;
+    event::EventBatch ordered;
     ordered.layout = batch.layout;
     ordered.shape = batch.shape;
     std::size_t const cells = batch.shape.size();
@@ -96,8 +96,8 @@ io::PreprocessedBatch ShowerDataset::load(std::vector<std::size_t> const& events
         ordered.energy_gev.push_back(batch.energy_gev[pos]);
         if (!batch.theta_rad.empty())
             ordered.theta_rad.push_back(batch.theta_rad[pos]);
-        if (!batch.mtheta_rad.empty())
-            ordered.mtheta_rad.push_back(batch.mtheta_rad[pos]);
+        if (!batch.measured_angle_rad.empty())
+            ordered.measured_angle_rad.push_back(batch.measured_angle_rad[pos]);
         if (!batch.pdg_id.empty())
             ordered.pdg_id.push_back(batch.pdg_id[pos]);
     }

@@ -1,10 +1,10 @@
-#include "calo3dgan/io/DatasetLayout.hh"
+#include "calo3dgan/event/DatasetLayout.hh"
 
 #include <gtest/gtest.h>
 
 #include "calo3dgan/base/Error.hh"
 
-namespace calo::io
+namespace calo::event
 {
 TEST(DatasetLayout, ParsesTheTwoLayouts)
 {
@@ -42,4 +42,4 @@ TEST(DatasetLayout, ShapesAndUnits)
     EXPECT_EQ(describe_units(Layout::fixed_angle), "GeV");
     EXPECT_EQ(describe_units(Layout::variable_angle), "GeV x 50");
 }
-}  // namespace calo::io
+}  // namespace calo::event

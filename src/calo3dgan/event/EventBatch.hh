@@ -3,10 +3,10 @@
 #include <cstddef>
 #include <vector>
 
+#include "calo3dgan/event/DatasetLayout.hh"
 #include "calo3dgan/geo/ImageShape.hh"
-#include "calo3dgan/io/DatasetLayout.hh"
 
-namespace calo::io
+namespace calo::event
 {
 //! `n` events of one layout. Images are stored back to back, each with the
 //! layer index fastest (geo::ImageShape::index), exactly as `ECAL[i]`.
@@ -22,7 +22,7 @@ struct EventBatch
     //! (fixed-angle files).
     std::vector<float> theta_rad;
     //! Measured angle of the image [rad] (geo::measured_angle), size n or empty.
-    std::vector<float> mtheta_rad;
+    std::vector<float> measured_angle_rad;
     //! Particle PDG id (for example 11 for e-, 22 for a photon), size n or
     //! empty. Read from `pdgID` or `target[:,0]`; the writer stores it as
     //! `target[:,0]` in layout a and uses 11 (e-) when empty.
@@ -34,4 +34,4 @@ struct EventBatch
     float const* image(std::size_t i) const { return cells.data() + i * shape.size(); }
     float* image(std::size_t i) { return cells.data() + i * shape.size(); }
 };
-}  // namespace calo::io
+}  // namespace calo::event

@@ -4,13 +4,13 @@
 // Layout a (fixed angle, model A; docs/preprocessing.md, "Data layouts"): `ECAL` (N,25,25,25)
 // with cell energies in GeV. Layout b (variable angle, model B): `ECAL`
 // (N,51,51,25) with cell energies in "GeV x 50", the LCD converter's unit
-// (shower-physics §2.2), so that the ECAL sum in file units is about E_p.
+// (docs/preprocessing.md, "The LCD converter"), so that the ECAL sum in file units is about E_p.
 #include <optional>
 #include <string>
 
 #include "calo3dgan/geo/ImageShape.hh"
 
-namespace calo::io
+namespace calo::event
 {
 enum class Layout
 {
@@ -36,4 +36,4 @@ double cell_unit_gev(Layout layout);
 
 //! Human-readable cell unit: "GeV" (a) or "GeV x 50" (b).
 std::string describe_units(Layout layout);
-}  // namespace calo::io
+}  // namespace calo::event

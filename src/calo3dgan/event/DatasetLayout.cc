@@ -1,8 +1,8 @@
-#include "calo3dgan/io/DatasetLayout.hh"
+#include "calo3dgan/event/DatasetLayout.hh"
 
 #include "calo3dgan/base/Error.hh"
 
-namespace calo::io
+namespace calo::event
 {
 Layout parse_layout(std::string const& name)
 {
@@ -44,4 +44,4 @@ std::string describe_units(Layout layout)
 {
     return layout == Layout::fixed_angle ? "GeV" : "GeV x 50";
 }
-}  // namespace calo::io
+}  // namespace calo::event
