@@ -272,6 +272,26 @@ TEST(Checkpoint, DamagedAndForeignFilesAreClearErrors)
     auto const mismatch = error_of([&] { load_checkpoint(mismatched); });
     EXPECT_CONTAINS(mismatch, "does not match its own config");
     EXPECT_CONTAINS(mismatch, mismatched);
+
+    // The same layer names with other shapes (more filters in one block):
+    // reading would replace the tensors; the loader compares the shapes.
+    std::string const reshaped = dir / "reshaped.pt";
+    auto wider = preset_a();
+    wider.generator.blocks[1].filters = 7;
+    {
+        torch::serialize::OutputArchive archive;
+        archive.write("calo3dgan_checkpoint_format", c10::IValue(std::int64_t(1)));
+        archive.write("config_toml", c10::IValue(to_toml_string(preset_a())));
+        archive.write("metadata_json", c10::IValue(std::string("{}")));
+        torch::serialize::OutputArchive generator;
+        Generator(wider, 1)->save(generator);
+        archive.write("generator", generator);
+        archive.write("has_discriminator", c10::IValue(false));
+        archive.save_to(reshaped);
+    }
+    auto const shapes = error_of([&] { load_checkpoint(reshaped); });
+    EXPECT_CONTAINS(shapes, "does not match its own config");
+    EXPECT_CONTAINS(shapes, "generator tensor batchnorm1.bias has shape (7), the config gives (6)");
 }
 
 TEST(Checkpoint, UnwritablePathLeavesNothingBehind)

@@ -1,7 +1,11 @@
 #include "calo3dgan/nn/Checkpoint.hh"
 
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <string>
+#include <vector>
 
 #include "calo3dgan/base/AtomicFile.hh"
 #include "calo3dgan/base/Error.hh"
@@ -76,6 +80,44 @@ std::string resolve_checkpoint_path(std::string const& path_or_run)
     return file.string();
 }
 
+namespace
+{
+//! Parameter and buffer shapes by name.
+std::map<std::string, std::vector<std::int64_t>> shapes_of(torch::nn::Module const& module)
+{
+    std::map<std::string, std::vector<std::int64_t>> shapes;
+    for (auto const& p : module.named_parameters()) shapes[p.key()] = p.value().sizes().vec();
+    for (auto const& b : module.named_buffers()) shapes[b.key()] = b.value().sizes().vec();
+    return shapes;
+}
+
+std::string shape_text(std::vector<std::int64_t> const& shape)
+{
+    std::string text = "(";
+    for (std::size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
+    return text + ")";
+}
+
+/*!
+ * Reading an archive replaces each tensor, shape included: weights of
+ * another architecture would load and fail only in the first forward pass.
+ * Compare with the shapes the config gives before anything uses them.
+ */
+void load_with_shapes(torch::nn::Module& module, torch::serialize::InputArchive& archive, std::string const& network,
+                      std::string const& path)
+{
+    auto const expected = shapes_of(module);
+    module.load(archive);
+    for (auto const& [name, shape] : shapes_of(module))
+    {
+        CALO_VALIDATE(expected.at(name) == shape,
+                      "checkpoint does not match its own config (where: " + path + ": " + network + " tensor " + name +
+                          " has shape " + shape_text(shape) + ", the config gives " + shape_text(expected.at(name)) +
+                          ") — the file was changed or written by another program");
+    }
+}
+}  // namespace
+
 LoadedCheckpoint load_checkpoint(std::string const& path_or_run, torch::Device device)
 {
     LoadedCheckpoint result;
@@ -101,7 +143,7 @@ LoadedCheckpoint load_checkpoint(std::string const& path_or_run, torch::Device d
         result.generator = Generator(result.config, 0);
         torch::serialize::InputArchive g;
         result.archive.read("generator", g);
-        result.generator->load(g);
+        load_with_shapes(*result.generator, g, "generator", result.path);
         result.generator->to(device);
         c10::IValue has_d;
         if (result.archive.try_read("has_discriminator", has_d) && has_d.toBool())
@@ -109,7 +151,7 @@ LoadedCheckpoint load_checkpoint(std::string const& path_or_run, torch::Device d
             result.discriminator = Discriminator(result.config, 0);
             torch::serialize::InputArchive d;
             result.archive.read("discriminator", d);
-            result.discriminator->load(d);
+            load_with_shapes(*result.discriminator, d, "discriminator", result.path);
             result.discriminator->to(device);
         }
     }
