@@ -320,7 +320,7 @@ std::string broadcast_text(Communicator const& comm, std::string text)
  * --steps-per-candidate batches (train::GanTrainer, as `train --steps`), then
  * measured as `train --validate-every` does: showers generated with the
  * conditions of held-out events, the figure of merit against them
- * (physval::quick_merit). Validation and test are disjoint event sets.
+ * (physval::evaluate_candidate_merit). Validation and test are disjoint event sets.
  */
 class GanEvaluator final : public evolve::CandidateEvaluator
 {
@@ -384,7 +384,7 @@ class GanEvaluator final : public evolve::CandidateEvaluator
             infer::ShowerGenerator generator(trainer.generator(), {});
             auto const candidate = generate_like(generator, reference, derive_seed(seed, 0, kGanValidationDomain),
                                                  "generator", false);
-            return physval::quick_merit(features, candidate, options_);
+            return physval::evaluate_candidate_merit(features, candidate, options_);
         };
         auto const validation = measure(*validation_, *validation_features_);
         auto const test = measure(*test_, *test_features_);
@@ -396,8 +396,8 @@ class GanEvaluator final : public evolve::CandidateEvaluator
             result.parameters += p.numel();
         for (auto const& p : trainer.discriminator()->parameters())
             result.parameters += p.numel();
-        result.details = {{"validation_sampling_fraction_mre", validation.sf_mre},
-                          {"test_sampling_fraction_mre", test.sf_mre},
+        result.details = {{"validation_sampling_fraction_mre", validation.sampling_fraction_mean_relative_error},
+                          {"test_sampling_fraction_mre", test.sampling_fraction_mean_relative_error},
                           {"batches", steps_},
                           {"config", {{"learning_rate", config.train.learning_rate},
                                       {"loss_weights", config.train.loss_weights},

@@ -136,10 +136,10 @@ class EpochValidation final : public train::TrainingObserver
         infer::ShowerGenerator generator(trainer_->generator(), generator_options);
         auto const candidate = generate_like(generator, reference_, seed_, "generator", false);
         trainer_->generator()->train();  // generation switched it to inference mode
-        auto const merit = physval::quick_merit(reference_features_, candidate, options_);
+        auto const merit = physval::evaluate_candidate_merit(reference_features_, candidate, options_);
         return nlohmann::json{{"figure_of_merit", merit.figure_of_merit},
-                              {"sampling_fraction_mre", merit.sf_mre},
-                              {"sampling_fraction_mre_error", merit.sf_mre_error},
+                              {"sampling_fraction_mre", merit.sampling_fraction_mean_relative_error},
+                              {"sampling_fraction_mre_error", merit.sampling_fraction_mean_relative_error_uncertainty},
                               {"moment", merit.average.moment},
                               {"shape", merit.average.shape},
                               {"angle", merit.average.angle ? nlohmann::json(*merit.average.angle) : nlohmann::json()},

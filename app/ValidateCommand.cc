@@ -147,13 +147,14 @@ std::string select_run_epoch(ValidateOptions const& opt, nlohmann::json* selecti
         considered += (considered.empty() ? "" : ",") + std::to_string(e);
     std::printf("best epoch %lld of %s: sampling-fraction MRE %.4f +- %.4f, figure of merit %.4f (lowest MRE among "
                 "epochs %s)\ncheckpoint %s\n",
-                static_cast<long long>(choice.epoch), opt.run.c_str(), choice.sf_mre, choice.sf_mre_error,
+                static_cast<long long>(choice.epoch), opt.run.c_str(), choice.sampling_fraction_mean_relative_error,
+                choice.sampling_fraction_mean_relative_error_uncertainty,
                 choice.figure_of_merit, considered.c_str(), checkpoint.c_str());
     *selection = {{"run", opt.run},
                   {"epoch", choice.epoch},
                   {"checkpoint", checkpoint},
-                  {"sampling_fraction_mre", choice.sf_mre},
-                  {"sampling_fraction_mre_error", choice.sf_mre_error},
+                  {"sampling_fraction_mre", choice.sampling_fraction_mean_relative_error},
+                  {"sampling_fraction_mre_error", choice.sampling_fraction_mean_relative_error_uncertainty},
                   {"figure_of_merit", choice.figure_of_merit},
                   {"considered_epochs", choice.considered},
                   {"criterion", "lowest sampling-fraction MRE among the last " + std::to_string(opt.last)

@@ -27,7 +27,7 @@ TEST(EpochSelection, LowestErrorAmongTheLastTen)
     auto const h = history_with({0.5, 0.01, 0.3, 0.2, 0.25, 0.08, 0.4, 0.09, 0.3, 0.3, 0.2, 0.1}, 1);
     EpochChoice const c = select_epoch(h);
     EXPECT_EQ(c.epoch, 6);
-    EXPECT_DOUBLE_EQ(c.sf_mre, 0.08);
+    EXPECT_DOUBLE_EQ(c.sampling_fraction_mean_relative_error, 0.08);
     ASSERT_EQ(c.considered.size(), 10u);
     EXPECT_EQ(c.considered.front(), 3);
 }

@@ -38,7 +38,7 @@ TEST(FigureOfMerit, IdenticalSamplesScoreZero)
     MeritResult const r = evaluate_merit(t, t, two_energy_bins());
     EXPECT_EQ(r.used_energy_bins, 2u);
     EXPECT_DOUBLE_EQ(r.figure_of_merit, 0.0);
-    EXPECT_DOUBLE_EQ(r.sf_mre, 0.0);
+    EXPECT_DOUBLE_EQ(r.sampling_fraction_mean_relative_error, 0.0);
 }
 
 TEST(FigureOfMerit, EnergyScaleShowsInSamplingFractionAndShapeOnly)
@@ -51,11 +51,11 @@ TEST(FigureOfMerit, EnergyScaleShowsInSamplingFractionAndShapeOnly)
     EXPECT_NEAR(r.average.moment, 0.0, 1e-6);
     EXPECT_NEAR(r.average.shape, 0.1, 1e-6);
     EXPECT_NEAR(r.average.sampling_fraction, 0.1, 1e-6);
-    EXPECT_NEAR(r.sf_mre, 0.1, 1e-6);
+    EXPECT_NEAR(r.sampling_fraction_mean_relative_error, 0.1, 1e-6);
     EXPECT_NEAR(r.figure_of_merit, 0.2, 1e-6);
     EXPECT_FALSE(r.average.angle.has_value());
     ASSERT_EQ(r.bins.size(), 2u);
-    EXPECT_NEAR(r.bins[0].sf_relative_error, 0.1, 1e-6);
+    EXPECT_NEAR(r.bins[0].sampling_fraction_relative_error, 0.1, 1e-6);
 }
 
 TEST(FigureOfMerit, MomentTermCountedOnce)

@@ -83,8 +83,9 @@ class Validation : public ::testing::Test
     //! The numbers asserted on, for the log.
     static void print_headline(char const* what, json const& m)
     {
-        std::printf("%s: auc_features %s auc_images %s sf_mre %.4f +- %.4f fom %.4f (floor %.4f) terms %s\n", what,
-                    m["auc_features"].dump().c_str(), m["auc_images"].dump().c_str(),
+        std::printf("%s: auc_features %s auc_images %s sampling_fraction_mre %.4f +- %.4f fom %.4f (floor %.4f) "
+                    "terms %s\n",
+                    what, m["auc_features"].dump().c_str(), m["auc_images"].dump().c_str(),
                     m["sampling_fraction_mre"].get<double>(), m["sampling_fraction_mre_error"].get<double>(),
                     m["figure_of_merit"].get<double>(), m["figure_of_merit_floor"].get<double>(),
                     m["figure_of_merit_terms"].dump().c_str());

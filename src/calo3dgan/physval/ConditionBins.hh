@@ -1,7 +1,6 @@
 #pragma once
 // Bins of the incident conditions (energy, angle) in which reference and
-// candidate are compared (spec 3dgan-reference §6: "G4 events are grouped by
-// primary energy ... and by angle").
+// candidate are compared (docs/validation.md, "Bins of the conditions").
 #include <optional>
 #include <string>
 #include <utility>

@@ -27,12 +27,12 @@ EpochChoice select_epoch(nlohmann::json const& history, int last)
         double const mre = v["sampling_fraction_mre"].get<double>();
         std::int64_t const epoch = record["epoch"].get<std::int64_t>();
         best.considered.push_back(epoch);
-        if (!found || mre < best.sf_mre)
+        if (!found || mre < best.sampling_fraction_mean_relative_error)
         {
             found = true;
             best.epoch = epoch;
-            best.sf_mre = mre;
-            best.sf_mre_error = v.value("sampling_fraction_mre_error", 0.0);
+            best.sampling_fraction_mean_relative_error = mre;
+            best.sampling_fraction_mean_relative_error_uncertainty = v.value("sampling_fraction_mre_error", 0.0);
             best.figure_of_merit = v.value("figure_of_merit", 0.0);
         }
     }

@@ -1,5 +1,5 @@
 #pragma once
-// 3DGAN best-epoch selection (spec 3dgan-reference §6.6, SelectEpoch.py):
+// 3DGAN best-epoch selection (docs/validation.md, "Best-epoch selection"):
 // the lowest sampling-fraction error among the last epochs of a run.
 #include <cstdint>
 #include <string>
@@ -12,8 +12,10 @@ namespace calo::physval
 struct EpochChoice
 {
     std::int64_t epoch = 0;  //!< 1-based completed epoch
-    double sf_mre = 0;
-    double sf_mre_error = 0;
+    //! The epoch's sampling_fraction_mre and sampling_fraction_mre_error
+    //! (FigureOfMerit.hh, MeritResult).
+    double sampling_fraction_mean_relative_error = 0;
+    double sampling_fraction_mean_relative_error_uncertainty = 0;
     double figure_of_merit = 0;
     std::vector<std::int64_t> considered;  //!< the epochs compared
 };

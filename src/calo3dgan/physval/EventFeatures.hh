@@ -1,7 +1,7 @@
 #pragma once
 // High-level features of every shower of a sample: what is histogrammed,
-// compared and fed to the feature classifier (spec evaluation.md and
-// 3dgan-reference §6).
+// compared and fed to the feature classifier (docs/validation.md,
+// "Observables").
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -51,7 +51,8 @@ struct FeatureTable
 /*!
  * Per event, from the cells in GeV:
  * - energy: sampling_fraction ΣE/E_p, total_energy_gev, log10_incident_energy,
- *   and with angles theta_deg and measured_angle_deg (3DGAN §6.4);
+ *   and with angles theta_deg and measured_angle_deg (docs/preprocessing.md,
+ *   "Measured angle");
  * - moments: moment1_{x,y,z}, moment2_{x,y,z} (axis_moments, cell-index units);
  * - maximum: max_position_{x,y,z} (indices of the hottest cell);
  * - hits: hits above hit_threshold_gev, energy_fraction_{first,second,last}_third

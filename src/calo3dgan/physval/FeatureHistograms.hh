@@ -1,6 +1,6 @@
 #pragma once
 // Histograms of one feature for reference and candidate with the same bins,
-// and their separation power (spec evaluation.md).
+// and their separation power (docs/validation.md, "Separation power").
 #include <vector>
 
 namespace calo::physval

@@ -22,20 +22,20 @@ BinSummary summarise(FeatureTable const& t, ConditionBin const& bin)
     int const sizes[3] = {shape.nx, shape.ny, shape.nz};
     for (int a = 0; a < 3; ++a)
         s.profile[a].assign(sizes[a], 0.0);
-    auto const& sf = t.column("sampling_fraction");
+    auto const& sampling_fraction = t.column("sampling_fraction");
     std::vector<float> const* m1[3] = {&t.column("moment1_x"), &t.column("moment1_y"), &t.column("moment1_z")};
     std::vector<float> const* m2[3] = {&t.column("moment2_x"), &t.column("moment2_y"), &t.column("moment2_z")};
     bool const angles = !t.theta_deg.empty();
     std::vector<float> const* measured = angles ? &t.column("measured_angle_deg") : nullptr;
 
-    double sum_sf = 0, sum_sf2 = 0, sum_angle = 0;
+    double sum_sampling_fraction = 0, sum_sampling_fraction_squared = 0, sum_angle = 0;
     for (std::size_t e = 0; e < t.num_events; ++e)
     {
         if (!in_bin(t, e, bin))
             continue;
         ++s.events;
-        sum_sf += sf[e];
-        sum_sf2 += static_cast<double>(sf[e]) * sf[e];
+        sum_sampling_fraction += sampling_fraction[e];
+        sum_sampling_fraction_squared += static_cast<double>(sampling_fraction[e]) * sampling_fraction[e];
         for (int a = 0; a < 3; ++a)
         {
             s.moment1[a] += (*m1[a])[e];
@@ -53,9 +53,10 @@ BinSummary summarise(FeatureTable const& t, ConditionBin const& bin)
     if (s.events == 0)
         return s;
     double const n = static_cast<double>(s.events);
-    s.sf_mean = sum_sf / n;
-    s.sf_std = std::sqrt(std::max(0.0, sum_sf2 / n - s.sf_mean * s.sf_mean));
-    s.sf_error = s.sf_std / std::sqrt(n);
+    double const mean = sum_sampling_fraction / n;
+    s.sampling_fraction_mean = mean;
+    s.sampling_fraction_standard_deviation = std::sqrt(std::max(0.0, sum_sampling_fraction_squared / n - mean * mean));
+    s.sampling_fraction_mean_uncertainty = s.sampling_fraction_standard_deviation / std::sqrt(n);
     for (int a = 0; a < 3; ++a)
     {
         s.moment1[a] /= n;
@@ -95,7 +96,7 @@ MeritTerms compare(BinSummary const& ref, BinSummary const& cand, bool angles)
         shape += cells > 0 ? sum / cells : 0.0;
     }
     t.shape = shape / 3.0;
-    t.sampling_fraction = relative_difference(ref.sf_mean, cand.sf_mean);
+    t.sampling_fraction = relative_difference(ref.sampling_fraction_mean, cand.sampling_fraction_mean);
     if (angles)
         t.angle = cand.angle_error;
     return t;
@@ -110,7 +111,7 @@ MeritResult evaluate_merit(FeatureTable const& reference, FeatureTable const& ca
                                                           + candidate.shape.to_string() + ")");
     bool const angles = !reference.theta_deg.empty() && !candidate.theta_deg.empty();
     MeritResult result;
-    double sf_error_sum = 0;
+    double relative_variance_sum = 0;
     MeritTerms sum;
     if (angles)
         sum.angle = 0.0;
@@ -130,7 +131,9 @@ MeritResult evaluate_merit(FeatureTable const& reference, FeatureTable const& ca
             continue;
         }
         c.terms = compare(c.reference, c.candidate, angles);
-        c.sf_relative_error = (c.candidate.sf_mean - c.reference.sf_mean) / c.reference.sf_mean;
+        double const ref_mean = c.reference.sampling_fraction_mean;
+        double const cand_mean = c.candidate.sampling_fraction_mean;
+        c.sampling_fraction_relative_error = (cand_mean - ref_mean) / ref_mean;
         if (bin.kind == "energy")
         {
             ++result.used_energy_bins;
@@ -141,8 +144,9 @@ MeritResult evaluate_merit(FeatureTable const& reference, FeatureTable const& ca
                 *sum.angle += *c.terms.angle;
             double const n_ref = static_cast<double>(c.reference.events);
             double const n_cand = static_cast<double>(c.candidate.events);
-            sf_error_sum += std::pow(c.candidate.sf_std / c.reference.sf_mean, 2) / n_cand
-                            + std::pow(c.reference.sf_std / c.candidate.sf_mean, 2) / n_ref;
+            double const candidate_spread = c.candidate.sampling_fraction_standard_deviation / ref_mean;
+            double const reference_spread = c.reference.sampling_fraction_standard_deviation / cand_mean;
+            relative_variance_sum += std::pow(candidate_spread, 2) / n_cand + std::pow(reference_spread, 2) / n_ref;
         }
         result.bins.push_back(std::move(c));
     }
@@ -156,8 +160,8 @@ MeritResult evaluate_merit(FeatureTable const& reference, FeatureTable const& ca
     if (angles)
         result.average.angle = *sum.angle / n;
     result.figure_of_merit = result.average.total();
-    result.sf_mre = result.average.sampling_fraction;
-    result.sf_mre_error = std::sqrt(sf_error_sum / n);
+    result.sampling_fraction_mean_relative_error = result.average.sampling_fraction;
+    result.sampling_fraction_mean_relative_error_uncertainty = std::sqrt(relative_variance_sum / n);
     return result;
 }
 }  // namespace calo::physval

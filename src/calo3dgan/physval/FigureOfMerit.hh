@@ -1,6 +1,6 @@
 #pragma once
 // The 3DGAN figure of merit and the sampling-fraction error, per condition
-// bin (spec 3dgan-reference §6.5-6.6).
+// bin (docs/validation.md, "Figures of merit").
 #include <array>
 #include <cstddef>
 #include <optional>
@@ -26,7 +26,9 @@ struct MeritTerms
 struct BinSummary
 {
     std::size_t events = 0;
-    double sf_mean = 0, sf_error = 0, sf_std = 0;  //!< sampling fraction, error of the mean
+    double sampling_fraction_mean = 0;
+    double sampling_fraction_mean_uncertainty = 0;    //!< statistical error of that mean
+    double sampling_fraction_standard_deviation = 0;  //!< of the events' sampling fractions
     std::array<double, 3> moment1{}, moment2{};    //!< mean moments along x, y, z
     std::array<std::vector<double>, 3> profile;    //!< mean projections along x, y, z [GeV]
     //! Mean |θ - θ_measured|/θ over the bin's events (model B), NaN without angles.
@@ -38,7 +40,7 @@ struct BinComparison
     ConditionBin bin;
     BinSummary reference, candidate;
     MeritTerms terms;
-    double sf_relative_error = 0;  //!< (<SF>_cand - <SF>_ref) / <SF>_ref
+    double sampling_fraction_relative_error = 0;  //!< (<SF>_cand - <SF>_ref) / <SF>_ref
     std::string skipped;           //!< why the bin was left out, empty if it was used
 };
 
@@ -55,8 +57,11 @@ struct MeritResult
     //! are reported but not averaged, as the reference averages over energy).
     MeritTerms average;
     double figure_of_merit = 0;
-    double sf_mre = 0;        //!< mean over energy bins of |<SF>_ref - <SF>_cand| / <SF>_ref
-    double sf_mre_error = 0;  //!< SelectEpoch.py's error bar
+    //! Mean over energy bins of |<SF>_ref - <SF>_cand| / <SF>_ref
+    //! (metrics.json: sampling_fraction_mre), and its statistical error
+    //! (SelectEpoch.py's error bar; sampling_fraction_mre_error).
+    double sampling_fraction_mean_relative_error = 0;
+    double sampling_fraction_mean_relative_error_uncertainty = 0;
     std::size_t used_energy_bins = 0;
 };
 

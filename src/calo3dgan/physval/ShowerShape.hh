@@ -1,5 +1,5 @@
 #pragma once
-// Shower-shape quantities of one image (spec 3dgan-reference §6.2-6.3).
+// Shower-shape quantities of one image (docs/validation.md, "Observables").
 #include <vector>
 
 #include "calo3dgan/geo/ImageShape.hh"

@@ -69,12 +69,23 @@ json terms_json(MeritTerms const& t)
             {"total", t.total()}};
 }
 
+//! A side's mean sampling fraction and its error, null without events.
+json mean_or_null(BinSummary const& s)
+{
+    return s.events ? json(s.sampling_fraction_mean) : json(nullptr);
+}
+
+json uncertainty_or_null(BinSummary const& s)
+{
+    return s.events ? json(s.sampling_fraction_mean_uncertainty) : json(nullptr);
+}
+
 json side_json(BinSummary const& s)
 {
     return {{"events", s.events},
             {"profiles", {{"x", s.profile[0]}, {"y", s.profile[1]}, {"z", s.profile[2]}}},
-            {"sampling_fraction", s.events ? json(s.sf_mean) : json(nullptr)},
-            {"sampling_fraction_error", s.events ? json(s.sf_error) : json(nullptr)},
+            {"sampling_fraction", mean_or_null(s)},
+            {"sampling_fraction_error", uncertainty_or_null(s)},
             {"moment1", s.moment1},
             {"moment2", s.moment2},
             {"angle_error", number_or_null(s.angle_error)}};
@@ -95,11 +106,11 @@ json bins_json(MeritResult const& merit)
                   {"candidate", side_json(c.candidate)}};
         bool const used = c.skipped.empty();
         b["sampling_fraction"] = {
-            {"reference", c.reference.events ? json(c.reference.sf_mean) : json(nullptr)},
-            {"reference_error", c.reference.events ? json(c.reference.sf_error) : json(nullptr)},
-            {"candidate", c.candidate.events ? json(c.candidate.sf_mean) : json(nullptr)},
-            {"candidate_error", c.candidate.events ? json(c.candidate.sf_error) : json(nullptr)},
-            {"relative_error", used ? json(c.sf_relative_error) : json(nullptr)}};
+            {"reference", mean_or_null(c.reference)},
+            {"reference_error", uncertainty_or_null(c.reference)},
+            {"candidate", mean_or_null(c.candidate)},
+            {"candidate_error", uncertainty_or_null(c.candidate)},
+            {"relative_error", used ? json(c.sampling_fraction_relative_error) : json(nullptr)}};
         b["figure_of_merit"] = used ? terms_json(c.terms) : json(nullptr);
         b["skipped"] = used ? json(nullptr) : json(c.skipped);
         bins.push_back(std::move(b));
@@ -108,7 +119,7 @@ json bins_json(MeritResult const& merit)
 }
 
 //! Mean and error of the mean of the sampling fraction in equal-width energy bins.
-json sf_profile_json(FeatureTable const& ref, FeatureTable const& cand, int bins)
+json sampling_fraction_profile_json(FeatureTable const& ref, FeatureTable const& cand, int bins)
 {
     auto [lo_it, hi_it] = std::minmax_element(ref.energy_gev.begin(), ref.energy_gev.end());
     double const lo = *lo_it, hi = *hi_it > *lo_it ? *hi_it : *lo_it + 1;
@@ -119,7 +130,7 @@ json sf_profile_json(FeatureTable const& ref, FeatureTable const& cand, int bins
     for (auto [name, table] : {std::pair{"reference", &ref}, std::pair{"candidate", &cand}})
     {
         std::vector<double> n(bins), sum(bins), sum2(bins);
-        auto const& sf = table->column("sampling_fraction");
+        auto const& sampling_fraction = table->column("sampling_fraction");
         for (std::size_t e = 0; e < table->num_events; ++e)
         {
             int const b = static_cast<int>((table->energy_gev[e] - lo) / (hi - lo) * bins);
@@ -127,8 +138,8 @@ json sf_profile_json(FeatureTable const& ref, FeatureTable const& cand, int bins
                 continue;
             int const bb = std::min(b, bins - 1);
             n[bb] += 1;
-            sum[bb] += sf[e];
-            sum2[bb] += static_cast<double>(sf[e]) * sf[e];
+            sum[bb] += sampling_fraction[e];
+            sum2[bb] += static_cast<double>(sampling_fraction[e]) * sampling_fraction[e];
         }
         json mean = json::array(), error = json::array();
         for (int b = 0; b < bins; ++b)
@@ -237,7 +248,8 @@ json sample_json(ShowerSample const& s)
 }
 }  // namespace
 
-MeritResult quick_merit(FeatureTable const& reference, ShowerSample const& candidate, ValidationOptions const& options)
+MeritResult evaluate_candidate_merit(FeatureTable const& reference, ShowerSample const& candidate,
+                                     ValidationOptions const& options)
 {
     return evaluate_merit(reference, compute_features(candidate, options.features), make_bins(reference, options),
                           options.merit);
@@ -367,8 +379,8 @@ nlohmann::json validate_samples(ShowerSample const& reference, ShowerSample cons
         skipped.push_back({"classifier test on cell images", "switched off"});
     }
 
-    metrics["sampling_fraction_mre"] = merit.sf_mre;
-    metrics["sampling_fraction_mre_error"] = merit.sf_mre_error;
+    metrics["sampling_fraction_mre"] = merit.sampling_fraction_mean_relative_error;
+    metrics["sampling_fraction_mre_error"] = merit.sampling_fraction_mean_relative_error_uncertainty;
     metrics["figure_of_merit"] = merit.figure_of_merit;
     metrics["figure_of_merit_terms"] = terms_json(merit.average);
     metrics["figure_of_merit_floor"] = number_or_null(floor);
@@ -410,7 +422,8 @@ nlohmann::json validate_samples(ShowerSample const& reference, ShowerSample cons
     metrics["bins"] = bins_json(merit);
     metrics["separation_power"] = separation;
     metrics["plots"] = {
-        {"sampling_fraction_profile", sf_profile_json(ref, cand, options.sf_profile_bins)},
+        {"sampling_fraction_profile",
+         sampling_fraction_profile_json(ref, cand, options.sampling_fraction_profile_bins)},
         {"profiles", profiles_json(ref, cand)},
         {"histograms", histograms},
         {"cell_spectrum",

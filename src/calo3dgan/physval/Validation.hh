@@ -23,7 +23,7 @@ struct ValidationOptions
     int theta_bins = 0;
     MeritOptions merit;
     int histogram_bins = 50;
-    int sf_profile_bins = 40;             //!< bins of the sampling-fraction profile plot
+    int sampling_fraction_profile_bins = 40;  //!< bins of the sampling-fraction profile plot
     std::size_t spectrum_events = 2000;   //!< events used for the cell spectrum and sparsity
     bool feature_classifier = true;
     bool image_classifier = true;
@@ -63,6 +63,6 @@ nlohmann::json validate_samples(ShowerSample const& reference, ShowerSample cons
 //! The figure of merit and sampling-fraction error alone (what training
 //! records every few epochs), with the bins of `options`; the reference's
 //! features (compute_features) are computed once by the caller.
-MeritResult quick_merit(FeatureTable const& reference, ShowerSample const& candidate,
-                        ValidationOptions const& options);
+MeritResult evaluate_candidate_merit(FeatureTable const& reference, ShowerSample const& candidate,
+                                     ValidationOptions const& options);
 }  // namespace calo::physval
