@@ -6,6 +6,7 @@
 // Every collective call runs on every rank whatever the assertions find
 // (EXPECT, not ASSERT, around them), so a failing check cannot leave one
 // rank waiting for the other.
+#include "MpiTestEnvironment.hh"
 #include "calo3dgan/base/Communicator.hh"
 
 #include <gtest/gtest.h>
@@ -22,22 +23,7 @@ namespace calo
 {
 namespace
 {
-//! MPI is finalised after the last test (ranks that exit without it fail the job).
-class MpiEnvironment : public ::testing::Environment
-{
-  public:
-    void TearDown() override
-    {
-        Communicator::world().barrier();
-        Communicator::finalize();
-    }
-};
-auto* const g_mpi_environment = ::testing::AddGlobalTestEnvironment(new MpiEnvironment);
-
-Communicator const& comm()
-{
-    return Communicator::world();
-}
+using test::comm;
 
 //! 1 + 2 + ... + size: the sum over ranks of (rank + 1).
 double sum_of_rank_plus_one()

@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "MpiTestEnvironment.hh"
 #include "SearchToys.hh"
 #include "calo3dgan/base/Communicator.hh"
 #include "calo3dgan/evolve/AsynchronousSearch.hh"
@@ -13,12 +14,6 @@ namespace calo::evolve
 {
 namespace
 {
-class MpiEnvironment : public ::testing::Environment
-{
-  public:
-    void TearDown() override { Communicator::finalize(); }
-};
-auto* const g_mpi_environment = ::testing::AddGlobalTestEnvironment(new MpiEnvironment);
 
 SearchOptions options()
 {

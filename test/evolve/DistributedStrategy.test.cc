@@ -2,6 +2,7 @@
 // must end with the same parent, exchanging only losses.
 #include <gtest/gtest.h>
 
+#include "MpiTestEnvironment.hh"
 #include "ToyProblems.hh"
 #include "calo3dgan/base/Communicator.hh"
 #include "calo3dgan/evolve/ElitistStrategy.hh"
@@ -9,17 +10,6 @@
 
 namespace calo::evolve
 {
-namespace
-{
-//! MPI is finalised once, after all tests.
-class MpiEnvironment : public ::testing::Environment
-{
-  public:
-    void TearDown() override { Communicator::finalize(); }
-};
-auto* const g_mpi_environment = ::testing::AddGlobalTestEnvironment(new MpiEnvironment);
-}  // namespace
-
 TEST(DistributedStrategy, RanksShareTheChildrenAndAgreeOnEveryParent)
 {
     auto const& comm = Communicator::world();

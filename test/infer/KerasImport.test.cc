@@ -1,5 +1,6 @@
 // Keras weight import (io::KerasWeightsFile, nn::KerasImport, infer::KerasCheckpoint)
 // against the independent PyTorch reference of scripts/reference/models.py.
+#include "ErrorMessage.hh"
 #include "calo3dgan/nn/KerasImport.hh"
 
 #include <gtest/gtest.h>
@@ -78,24 +79,6 @@ void expect_same_state(torch::nn::Module const& a, torch::nn::Module const& b)
     auto const ba = a.named_buffers();
     auto const bb = b.named_buffers();
     for (auto const& item : ba) EXPECT_TRUE(torch::equal(item.value(), bb[item.key()])) << item.key();
-}
-
-template <class F>
-std::string input_error_of(F&& f)
-{
-    try
-    {
-        f();
-    }
-    catch (InputError const& e)
-    {
-        return e.what();
-    }
-    catch (std::exception const& e)
-    {
-        return std::string("wrong exception type: ") + e.what();
-    }
-    return "no exception";
 }
 
 void expect_contains(std::string const& text, std::string const& part)
@@ -206,15 +189,15 @@ TEST(KerasImport, foreign_and_truncated_files_are_input_errors)
     std::filesystem::create_directories(dir);
     auto const text = dir + "/text.h5";
     std::ofstream(text) << "not hdf5\n";
-    expect_contains(input_error_of([&] { io::KerasWeightsFile::read(text); }), "not an HDF5 file");
-    expect_contains(input_error_of([&] { io::KerasWeightsFile::read(dir + "/missing.h5"); }), "not found");
+    expect_contains(test::error_message([&] { io::KerasWeightsFile::read(text); }), "not an HDF5 file");
+    expect_contains(test::error_message([&] { io::KerasWeightsFile::read(dir + "/missing.h5"); }), "not found");
 
     // Truncated copy of a real weights file
     auto const& source = model_fixture('a').generator_weights;
     auto const truncated = dir + "/truncated.h5";
     std::filesystem::copy_file(source, truncated, std::filesystem::copy_options::overwrite_existing);
     std::filesystem::resize_file(truncated, std::filesystem::file_size(source) / 2);
-    auto const message = input_error_of(
+    auto const message = test::error_message(
         [&]
         {
             nn::Generator generator(nn::preset_a(), 1);
@@ -225,7 +208,7 @@ TEST(KerasImport, foreign_and_truncated_files_are_input_errors)
 
     // An HDF5 file that is no Keras weights file (the reference-output file)
     auto const fixture_file = std::filesystem::path(source).parent_path() / "3dgan-a_fixture.h5";
-    auto const foreign = input_error_of(
+    auto const foreign = test::error_message(
         [&]
         {
             nn::Generator generator(nn::preset_a(), 1);
@@ -239,7 +222,7 @@ TEST(KerasImport, shape_mismatch_names_layer_and_shapes)
     // Model-B generator weights for model A: the dense kernel does not fit.
     nn::Generator generator(nn::preset_a(), 1);
     auto const before = generator->dense()->weight.clone();
-    auto const message = input_error_of(
+    auto const message = test::error_message(
         [&]
         { nn::import_keras_generator(io::KerasWeightsFile::read(model_fixture('b').generator_weights), *generator); });
     expect_contains(message, "3dgan-b_generator_weights.h5");
@@ -250,7 +233,7 @@ TEST(KerasImport, shape_mismatch_names_layer_and_shapes)
 
     // Same layer counts, other shapes: model-A discriminator weights for model B
     nn::Discriminator discriminator(nn::preset_b(), 1);
-    auto const d_message = input_error_of(
+    auto const d_message = test::error_message(
         [&]
         {
             nn::import_keras_discriminator(io::KerasWeightsFile::read(model_fixture('a').discriminator_weights),
@@ -261,7 +244,7 @@ TEST(KerasImport, shape_mismatch_names_layer_and_shapes)
 
     // A discriminator file given as the generator
     nn::Generator generator_b(nn::preset_b(), 1);
-    expect_contains(input_error_of(
+    expect_contains(test::error_message(
                         [&] {
                             nn::import_keras_generator(
                                 io::KerasWeightsFile::read(model_fixture('b').discriminator_weights), *generator_b);
@@ -290,7 +273,7 @@ TEST(KerasImport, checkpoint_round_trip)
     // An existing output is refused and kept
     auto const size = std::filesystem::file_size(request.output);
     request.discriminator_file = fixture.discriminator_weights;
-    expect_contains(input_error_of([&] { infer::import_keras_checkpoint(request); }), "--overwrite");
+    expect_contains(test::error_message([&] { infer::import_keras_checkpoint(request); }), "--overwrite");
     EXPECT_EQ(std::filesystem::file_size(request.output), size);
     request.overwrite = true;
     infer::import_keras_checkpoint(request);
@@ -302,7 +285,7 @@ TEST(KerasImport, checkpoint_round_trip)
     // A bad file leaves nothing behind
     request.output = dir + "/b.pt";
     request.generator_file = model_fixture('b').generator_weights;
-    EXPECT_NE(input_error_of([&] { infer::import_keras_checkpoint(request); }), "no exception");
+    EXPECT_NE(test::error_message([&] { infer::import_keras_checkpoint(request); }), "no exception");
     EXPECT_FALSE(std::filesystem::exists(request.output));
     EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir), std::filesystem::directory_iterator()), 1);
 }

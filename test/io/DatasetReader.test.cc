@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "LcdFixtures.hh"
+#include "ErrorMessage.hh"
 #include "TestSupport.hh"
 #include "calo3dgan/base/Error.hh"
 #include "calo3dgan/io/DatasetWriter.hh"
@@ -79,24 +80,6 @@ void write_file(std::string const& path, std::vector<event::EventBatch> const& b
     DatasetWriter writer(path, layout, default_shape(layout), metadata, false);
     for (auto const& b : batches) writer.append(b);
     writer.commit();
-}
-
-template <class F>
-std::string error_of(F&& f)
-{
-    try
-    {
-        f();
-    }
-    catch (InputError const& e)
-    {
-        return e.what();
-    }
-    catch (std::exception const& e)
-    {
-        return std::string("<wrong exception type> ") + e.what();
-    }
-    return "<no InputError>";
 }
 
 void expect_mentions(std::string const& message, std::vector<std::string> const& words)
@@ -281,7 +264,7 @@ TEST(DatasetReader, RejectsBrokenLcdFilesNamingFileAndDataset)
     {
         SCOPED_TRACE(name);
         std::string const path = fx.path("bad/" + name);
-        auto const message = error_of(
+        auto const message = test::error_message(
             [&]
             {
                 DatasetReader const reader({path});
@@ -297,26 +280,26 @@ TEST(DatasetReader, RejectsBadInputs)
 {
     auto const& fx = test::lcd_fixtures();
     test::TempDir dir;
-    expect_mentions(error_of([&] { DatasetReader({}); }), {"no input files"});
-    expect_mentions(error_of([&] { DatasetReader({dir / "missing.h5"}); }), {"not found", dir / "missing.h5"});
-    expect_mentions(error_of([&] { DatasetReader({dir.path().string()}); }), {"no *.h5", dir.path().string()});
+    expect_mentions(test::error_message([&] { DatasetReader({}); }), {"no input files"});
+    expect_mentions(test::error_message([&] { DatasetReader({dir / "missing.h5"}); }), {"not found", dir / "missing.h5"});
+    expect_mentions(test::error_message([&] { DatasetReader({dir.path().string()}); }), {"no *.h5", dir.path().string()});
     std::ofstream(dir / "readme.txt") << "x";
-    expect_mentions(error_of([&] { DatasetReader({dir.path().string()}); }), {"no *.h5", dir.path().string()});
-    expect_mentions(error_of(
+    expect_mentions(test::error_message([&] { DatasetReader({dir.path().string()}); }), {"no *.h5", dir.path().string()});
+    expect_mentions(test::error_message(
                         [&] {
                             DatasetReader({fx.path("fixed/a_target2d.h5"), fx.path("var/a_raw.h5")});
                         }),
                     {"mix layouts", fx.path("var/a_raw.h5"), fx.path("fixed/a_target2d.h5"), "`ECAL`"});
 
     DatasetReader const reader({fx.path("var")});
-    expect_mentions(error_of([&] { reader.read(10, 6); }), {"past the end", "15 events"});
-    expect_mentions(error_of([&] { reader.read(16, 0); }), {"past the end"});
+    expect_mentions(test::error_message([&] { reader.read(10, 6); }), {"past the end", "15 events"});
+    expect_mentions(test::error_message([&] { reader.read(16, 0); }), {"past the end"});
 
     // A truncated file: HDF5's own error, translated with context.
     std::string const truncated = dir / "truncated.h5";
     fs::copy_file(fx.path("var/a_raw.h5"), truncated);
     fs::resize_file(truncated, fs::file_size(truncated) / 2);
-    auto const message = error_of(
+    auto const message = test::error_message(
         [&]
         {
             DatasetReader const r({truncated});
@@ -343,7 +326,7 @@ TEST(DatasetReader, CorruptChunkGivesInputErrorWithHdf5Detail)
 
     DatasetReader const reader({path});
     EXPECT_EQ(reader.read(0, 1).size(), 1u);  // other chunks still read
-    auto const message = error_of([&] { reader.read(0, 3); });
+    auto const message = test::error_message([&] { reader.read(0, 3); });
     expect_mentions(message, {"cannot read events 0 to 2", path, "inflate"});
 }
 

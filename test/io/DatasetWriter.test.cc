@@ -10,6 +10,7 @@
 
 #include <hdf5.h>
 
+#include "ErrorMessage.hh"
 #include "TestSupport.hh"
 #include "calo3dgan/base/Error.hh"
 #include "calo3dgan/geo/MeasuredAngle.hh"
@@ -59,20 +60,6 @@ std::vector<std::string> folder_entries(fs::path const& dir)
     std::vector<std::string> names;
     for (auto const& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
     return names;
-}
-
-template <class F>
-std::string error_of(F&& f)
-{
-    try
-    {
-        f();
-    }
-    catch (InputError const& e)
-    {
-        return e.what();
-    }
-    return "<no InputError>";
 }
 
 //! Describe the file with h5py (independent of the C++ reader).
@@ -182,7 +169,7 @@ TEST(DatasetWriter, RefusesAnExistingFileWithoutOverwrite)
     std::string const path = dir / "exists.h5";
     std::ofstream(path) << "keep me";
     auto const message =
-        error_of([&] { DatasetWriter(path, event::Layout::fixed_angle, default_shape(event::Layout::fixed_angle), "{}", false); });
+        test::error_message([&] { DatasetWriter(path, event::Layout::fixed_angle, default_shape(event::Layout::fixed_angle), "{}", false); });
     EXPECT_NE(message.find(path), std::string::npos) << message;
     EXPECT_NE(message.find("exists"), std::string::npos) << message;
     EXPECT_NE(message.find("--overwrite"), std::string::npos) << message;
@@ -232,7 +219,7 @@ TEST(DatasetWriter, FailedAppendLeavesNoFile)
         writer.append(make_batch(event::Layout::fixed_angle, 1));
         auto batch = make_batch(event::Layout::fixed_angle, 2);
         batch.image(1)[17] = std::numeric_limits<float>::quiet_NaN();
-        auto const message = error_of([&] { writer.append(batch); });
+        auto const message = test::error_message([&] { writer.append(batch); });
         EXPECT_NE(message.find("event 1"), std::string::npos) << message;
         EXPECT_NE(message.find(path), std::string::npos) << message;
     }
@@ -243,13 +230,13 @@ TEST(DatasetWriter, RejectsInconsistentInput)
 {
     test::TempDir dir;
     std::string const path = dir / "x.h5";
-    EXPECT_NE(error_of(
+    EXPECT_NE(test::error_message(
                   [&] {
                       DatasetWriter(path, event::Layout::fixed_angle, {51, 51, 25}, "{}", false);
                   })
                   .find("does not match layout a"),
               std::string::npos);
-    EXPECT_NE(error_of(
+    EXPECT_NE(test::error_message(
                   [&] {
                       DatasetWriter(path, event::Layout::fixed_angle, {25, 25, 25}, "{not json", false);
                   })
@@ -257,17 +244,17 @@ TEST(DatasetWriter, RejectsInconsistentInput)
               std::string::npos);
 
     DatasetWriter writer(path, event::Layout::variable_angle, default_shape(event::Layout::variable_angle), "{}", false);
-    EXPECT_NE(error_of([&] { writer.append(make_batch(event::Layout::fixed_angle, 1)); }).find("does not match"),
+    EXPECT_NE(test::error_message([&] { writer.append(make_batch(event::Layout::fixed_angle, 1)); }).find("does not match"),
               std::string::npos);
     auto no_theta = make_batch(event::Layout::variable_angle, 2);
     no_theta.theta_rad.clear();
-    EXPECT_NE(error_of([&] { writer.append(no_theta); }).find("theta"), std::string::npos);
+    EXPECT_NE(test::error_message([&] { writer.append(no_theta); }).find("theta"), std::string::npos);
     auto negative = make_batch(event::Layout::variable_angle, 1);
     negative.cells[3] = -1.0f;
-    EXPECT_NE(error_of([&] { writer.append(negative); }).find("invalid cell value -1"), std::string::npos);
+    EXPECT_NE(test::error_message([&] { writer.append(negative); }).find("invalid cell value -1"), std::string::npos);
     auto short_cells = make_batch(event::Layout::variable_angle, 2);
     short_cells.cells.resize(10);
-    EXPECT_NE(error_of([&] { writer.append(short_cells); }).find("cells"), std::string::npos);
+    EXPECT_NE(test::error_message([&] { writer.append(short_cells); }).find("cells"), std::string::npos);
 }
 
 TEST(DatasetWriter, EmptyFileIsValid)
@@ -277,7 +264,7 @@ TEST(DatasetWriter, EmptyFileIsValid)
     DatasetWriter writer(path, event::Layout::fixed_angle, default_shape(event::Layout::fixed_angle), "{}", false);
     writer.commit();
     EXPECT_EQ(describe_with_h5py(path)["ECAL"]["shape"], nlohmann::json({0, 25, 25, 25}));
-    EXPECT_NE(error_of([&] { writer.append(make_batch(event::Layout::fixed_angle, 1)); }).find("committed"),
+    EXPECT_NE(test::error_message([&] { writer.append(make_batch(event::Layout::fixed_angle, 1)); }).find("committed"),
               std::string::npos);
 }
 }  // namespace calo::io

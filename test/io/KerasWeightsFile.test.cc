@@ -11,6 +11,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "ErrorMessage.hh"
 #include "TestSupport.hh"
 #include "calo3dgan/base/Error.hh"
 
@@ -69,26 +70,6 @@ std::vector<float> floats_of(nlohmann::json const& j)
         values.push_back(static_cast<float>(v.get<double>()));  // exact: the script wrote float32 values
     return values;
 }
-
-std::string error_of(std::function<void()> const& call)
-{
-    try
-    {
-        call();
-    }
-    catch (InputError const& e)
-    {
-        return e.what();
-    }
-    catch (std::exception const& e)
-    {
-        return std::string("not an InputError: ") + e.what();
-    }
-    return "no error";
-}
-
-#define EXPECT_CONTAINS(text, part) \
-    EXPECT_NE(std::string(text).find(part), std::string::npos) << "'" << (text) << "' lacks '" << (part) << "'"
 
 //! The file read matches the manifest's entry in every field and value.
 void expect_as_written(std::string const& name)
@@ -152,23 +133,23 @@ TEST(KerasWeightsFile, ModelSaveFileReadsModelWeightsOnly)
 
 TEST(KerasWeightsFile, BadInputIsAOneLineError)
 {
-    auto const strings = error_of([] { KerasWeightsFile::read(fixtures().path("bad/strings.h5")); });
+    auto const strings = test::error_message([] { KerasWeightsFile::read(fixtures().path("bad/strings.h5")); });
     EXPECT_CONTAINS(strings, "is not numeric");
     EXPECT_CONTAINS(strings, "dense_1/dense_1/kernel:0");
     EXPECT_CONTAINS(strings, "bad/strings.h5");
 
-    auto const empty = error_of([] { KerasWeightsFile::read(fixtures().path("bad/empty.h5")); });
+    auto const empty = test::error_message([] { KerasWeightsFile::read(fixtures().path("bad/empty.h5")); });
     EXPECT_CONTAINS(empty, "no weights in the file");
     EXPECT_CONTAINS(empty, "bad/empty.h5");
 
-    auto const text = error_of([] { KerasWeightsFile::read(fixtures().path("bad/not_hdf5.h5")); });
+    auto const text = test::error_message([] { KerasWeightsFile::read(fixtures().path("bad/not_hdf5.h5")); });
     EXPECT_CONTAINS(text, "not an HDF5 file");
 
-    auto const missing = error_of([] { KerasWeightsFile::read(fixtures().path("missing.h5")); });
+    auto const missing = test::error_message([] { KerasWeightsFile::read(fixtures().path("missing.h5")); });
     EXPECT_CONTAINS(missing, "file not found");
     EXPECT_CONTAINS(missing, "missing.h5");
 
-    auto const folder = error_of([] { KerasWeightsFile::read(fixtures().path("bad")); });
+    auto const folder = test::error_message([] { KerasWeightsFile::read(fixtures().path("bad")); });
     EXPECT_CONTAINS(folder, "not a regular file");
 
     for (auto const* message : {&strings, &empty, &text, &missing, &folder})
@@ -193,8 +174,8 @@ TEST(FloatDatasets, ReadEveryDatasetAsFloat)
     EXPECT_TRUE(datasets.back().shape.empty());
     EXPECT_EQ(datasets.back().values, std::vector<float>{2.5f});
 
-    EXPECT_CONTAINS(error_of([] { read_float_datasets(fixtures().path("bad/strings.h5")); }), "is not numeric");
-    EXPECT_CONTAINS(error_of([] { read_float_datasets(fixtures().path("bad/not_hdf5.h5")); }), "not an HDF5 file");
+    EXPECT_CONTAINS(test::error_message([] { read_float_datasets(fixtures().path("bad/strings.h5")); }), "is not numeric");
+    EXPECT_CONTAINS(test::error_message([] { read_float_datasets(fixtures().path("bad/not_hdf5.h5")); }), "not an HDF5 file");
 }
 
 TEST(FloatDatasets, WrittenFilesReadBackWithH5py)
@@ -247,17 +228,17 @@ TEST(FloatDatasets, WriteRejectsBadRequestsAndLeavesNothing)
     std::vector<FloatDataset> const good{{"x", {2}, {1.0f, 2.0f}}};
     write_float_datasets(path, good, "{}", false);
 
-    EXPECT_CONTAINS(error_of([&] { write_float_datasets(path, good, "{}", false); }), "output file exists");
+    EXPECT_CONTAINS(test::error_message([&] { write_float_datasets(path, good, "{}", false); }), "output file exists");
     EXPECT_NO_THROW(write_float_datasets(path, good, "{}", true));
     fs::create_directories(dir / "folder");
-    EXPECT_CONTAINS(error_of([&] { write_float_datasets(dir / "folder", good, "{}", true); }), "is a folder");
+    EXPECT_CONTAINS(test::error_message([&] { write_float_datasets(dir / "folder", good, "{}", true); }), "is a folder");
 
     std::string const other = dir / "other.h5";
-    EXPECT_CONTAINS(error_of([&] { write_float_datasets(other, {{"x", {3}, {1.0f}}}, "{}", false); }),
+    EXPECT_CONTAINS(test::error_message([&] { write_float_datasets(other, {{"x", {3}, {1.0f}}}, "{}", false); }),
                     "has 1 values for shape (3,)");
-    EXPECT_CONTAINS(error_of([&] { write_float_datasets(other, {{"a/b", {1}, {1.0f}}}, "{}", false); }),
+    EXPECT_CONTAINS(test::error_message([&] { write_float_datasets(other, {{"a/b", {1}, {1.0f}}}, "{}", false); }),
                     "is empty or nested");
-    EXPECT_CONTAINS(error_of([&] { write_float_datasets(other, good, "{not json", false); }), "not valid JSON");
+    EXPECT_CONTAINS(test::error_message([&] { write_float_datasets(other, good, "{not json", false); }), "not valid JSON");
     EXPECT_FALSE(fs::exists(other));
 }
 }  // namespace calo::io

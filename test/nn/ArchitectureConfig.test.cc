@@ -8,6 +8,7 @@
 #include <type_traits>
 #include <variant>
 
+#include "ErrorMessage.hh"
 #include "TestSupport.hh"
 #include "calo3dgan/base/Error.hh"
 #include "calo3dgan/nn/ConfigToml.hh"
@@ -22,21 +23,6 @@ namespace
 std::string preset_path(std::string const& name)
 {
     return test::source_dir() + "/configs/" + name + ".toml";
-}
-
-//! Message of the InputError thrown by `f`, or "" when none is thrown.
-template <class F>
-std::string input_error(F&& f)
-{
-    try
-    {
-        f();
-    }
-    catch (InputError const& e)
-    {
-        return e.what();
-    }
-    return "";
 }
 
 LayerInfo const& find_layer(std::vector<LayerInfo> const& layers, std::string const& name)
@@ -60,7 +46,7 @@ TEST(ArchitectureConfig, presets_validate)
     EXPECT_EQ(preset("a"), preset_a());
     EXPECT_EQ(preset("3dgan-b"), preset_b());
     EXPECT_NE(preset_a(), preset_b());
-    EXPECT_NE(input_error([] { preset("c"); }).find("unknown model preset 'c'"), std::string::npos);
+    EXPECT_NE(test::error_message([] { preset("c"); }).find("unknown model preset 'c'"), std::string::npos);
 }
 
 TEST(ArchitectureConfig, preset_values)
@@ -236,18 +222,18 @@ TEST(ArchitectureConfig, every_block_field_compared_and_written)
 TEST(ArchitectureConfig, block_field_ranges)
 {
     auto config = preset_a();
-    auto msg = input_error([&] { apply_override(config, "generator.blocks.1.upsample=[2, 0, 2]"); });
+    auto msg = test::error_message([&] { apply_override(config, "generator.blocks.1.upsample=[2, 0, 2]"); });
     EXPECT_NE(msg.find("generator.blocks.1.upsample = [2, 0, 2] must be >= 1 on every axis"), std::string::npos)
         << msg;
-    msg = input_error([&] { apply_override(config, "discriminator.blocks.0.dropout=1"); });
+    msg = test::error_message([&] { apply_override(config, "discriminator.blocks.0.dropout=1"); });
     EXPECT_NE(msg.find("discriminator.blocks.0.dropout = 1 must be in [0, 1)"), std::string::npos) << msg;
-    msg = input_error([&] { apply_override(config, "discriminator.blocks.0.zero_padding=[0, -1, 0]"); });
+    msg = test::error_message([&] { apply_override(config, "discriminator.blocks.0.zero_padding=[0, -1, 0]"); });
     EXPECT_NE(msg.find("must be >= 0 on every axis"), std::string::npos) << msg;
     // A generator block has no dropout key, a discriminator block no upsampling
-    msg = input_error([&] { apply_override(config, "generator.blocks.0.dropout=0.5"); });
+    msg = test::error_message([&] { apply_override(config, "generator.blocks.0.dropout=0.5"); });
     EXPECT_NE(msg.find("unknown configuration key 'generator.blocks.0.dropout'"), std::string::npos) << msg;
     config.discriminator.blocks[0].upsample = {2, 2, 2};
-    msg = input_error([&] { validate(config); });
+    msg = test::error_message([&] { validate(config); });
     EXPECT_NE(msg.find("discriminator.blocks.0.upsample is not used by discriminator blocks"), std::string::npos)
         << msg;
 }
@@ -280,23 +266,23 @@ TEST(ArchitectureConfig, partial_file_defaults_to_family_preset)
 
 TEST(ArchitectureConfig, parse_errors)
 {
-    EXPECT_NE(input_error([] { parse_config("name = \"x\"\n"); }).find("'family' is missing"), std::string::npos);
-    EXPECT_NE(input_error([] { parse_config("family = \"c\"\n"); }).find("is not one of \"a\", \"b\""),
+    EXPECT_NE(test::error_message([] { parse_config("name = \"x\"\n"); }).find("'family' is missing"), std::string::npos);
+    EXPECT_NE(test::error_message([] { parse_config("family = \"c\"\n"); }).find("is not one of \"a\", \"b\""),
               std::string::npos);
-    auto msg = input_error([] { parse_config("family = \"a\"\n[train]\nbatchsize = 3\n", "my.toml"); });
+    auto msg = test::error_message([] { parse_config("family = \"a\"\n[train]\nbatchsize = 3\n", "my.toml"); });
     EXPECT_NE(msg.find("my.toml: unknown key 'train.batchsize'"), std::string::npos) << msg;
     EXPECT_NE(msg.find("batch_size"), std::string::npos) << msg;
-    msg = input_error([] { parse_config("family = \"a\"\nlatent_size = 2.5\n"); });
+    msg = test::error_message([] { parse_config("family = \"a\"\nlatent_size = 2.5\n"); });
     EXPECT_NE(msg.find("latent_size must be an integer"), std::string::npos) << msg;
-    msg = input_error([] { parse_config("family = \"a\"\n[generator]\nreshape = [7, 7, 8]\n"); });
+    msg = test::error_message([] { parse_config("family = \"a\"\n[generator]\nreshape = [7, 7, 8]\n"); });
     EXPECT_NE(msg.find("generator.reshape must be an array of 4 integers"), std::string::npos) << msg;
-    msg = input_error([] { parse_config("family = \"a\"\n[[generator.blocks]]\nfilterz = 1\n"); });
+    msg = test::error_message([] { parse_config("family = \"a\"\n[[generator.blocks]]\nfilterz = 1\n"); });
     EXPECT_NE(msg.find("unknown key 'generator.blocks.0.filterz'"), std::string::npos) << msg;
-    msg = input_error([] { parse_config("family = \"a\"\nimage_shape = [25, 25, 24]\n"); });
+    msg = test::error_message([] { parse_config("family = \"a\"\nimage_shape = [25, 25, 24]\n"); });
     EXPECT_NE(msg.find("the generator produces 25x25x25x1 images"), std::string::npos) << msg;
-    msg = input_error([] { parse_config("family = [\n"); });
+    msg = test::error_message([] { parse_config("family = [\n"); });
     EXPECT_NE(msg.find("invalid TOML"), std::string::npos) << msg;
-    msg = input_error([] { load_config("/nonexistent/x.toml"); });
+    msg = test::error_message([] { load_config("/nonexistent/x.toml"); });
     EXPECT_NE(msg.find("/nonexistent/x.toml"), std::string::npos) << msg;
 }
 
@@ -332,30 +318,30 @@ TEST(ArchitectureConfig, override_errors)
 {
     auto config = preset_a();
     auto const original = config;
-    auto msg = input_error([&] { apply_override(config, "train.batchsize=3"); });
+    auto msg = test::error_message([&] { apply_override(config, "train.batchsize=3"); });
     EXPECT_NE(msg.find("unknown configuration key 'train.batchsize'"), std::string::npos) << msg;
     EXPECT_NE(msg.find("batch_size"), std::string::npos) << msg;  // lists the valid keys
-    msg = input_error([&] { apply_override(config, "nosuch=3"); });
+    msg = test::error_message([&] { apply_override(config, "nosuch=3"); });
     EXPECT_NE(msg.find("'nosuch'"), std::string::npos) << msg;
-    msg = input_error([&] { apply_override(config, "train.batch_size"); });
+    msg = test::error_message([&] { apply_override(config, "train.batch_size"); });
     EXPECT_NE(msg.find("key=value"), std::string::npos) << msg;
-    msg = input_error([&] { apply_override(config, "train.batch_size=abc"); });
+    msg = test::error_message([&] { apply_override(config, "train.batch_size=abc"); });
     EXPECT_NE(msg.find("cannot parse the value 'abc'"), std::string::npos) << msg;
-    msg = input_error([&] { apply_override(config, "train.batch_size=1.5"); });
+    msg = test::error_message([&] { apply_override(config, "train.batch_size=1.5"); });
     EXPECT_NE(msg.find("must be of type integer (got floating-point)"), std::string::npos) << msg;
-    msg = input_error([&] { apply_override(config, "train=1"); });
+    msg = test::error_message([&] { apply_override(config, "train=1"); });
     EXPECT_NE(msg.find("is a table"), std::string::npos) << msg;
-    msg = input_error([&] { apply_override(config, "generator.blocks.9.filters=1"); });
+    msg = test::error_message([&] { apply_override(config, "generator.blocks.9.filters=1"); });
     EXPECT_NE(msg.find("valid indices 0 to 4 - 1"), std::string::npos) << msg;
-    msg = input_error([&] { apply_override(config, "train.batch_size.x=1"); });
+    msg = test::error_message([&] { apply_override(config, "train.batch_size.x=1"); });
     EXPECT_NE(msg.find("is a value, not a table"), std::string::npos) << msg;
-    msg = input_error([&] { apply_override(config, "generator.blocks.0.filters=-1"); });
+    msg = test::error_message([&] { apply_override(config, "generator.blocks.0.filters=-1"); });
     EXPECT_NE(msg.find("filters = -1 must be >= 1"), std::string::npos) << msg;
-    msg = input_error([&] { apply_override(config, "batchnorm.momentum=1.5"); });
+    msg = test::error_message([&] { apply_override(config, "batchnorm.momentum=1.5"); });
     EXPECT_NE(msg.find("batchnorm.momentum"), std::string::npos) << msg;
-    msg = input_error([&] { apply_override(config, "train.loss_weights=[1, 2]"); });
+    msg = test::error_message([&] { apply_override(config, "train.loss_weights=[1, 2]"); });
     EXPECT_NE(msg.find("has 2 entries"), std::string::npos) << msg;
-    msg = input_error([&] { apply_override(config, "generator.blocks.0.activation=tanh"); });
+    msg = test::error_message([&] { apply_override(config, "generator.blocks.0.activation=tanh"); });
     EXPECT_NE(msg.find("is not one of \"linear\", \"relu\", \"leaky_relu\""), std::string::npos) << msg;
     // Failed overrides leave the configuration unchanged
     EXPECT_EQ(config, original);

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <functional>
 
+#include "ErrorMessage.hh"
 #include "TestSupport.hh"
 #include "calo3dgan/base/Error.hh"
 #include "calo3dgan/nn/ConfigToml.hh"
@@ -66,26 +67,6 @@ void perturb_buffers(torch::nn::Module& module, std::uint64_t seed)
         }
     return ::testing::AssertionSuccess();
 }
-
-std::string error_of(std::function<void()> const& call)
-{
-    try
-    {
-        call();
-    }
-    catch (InputError const& e)
-    {
-        return e.what();
-    }
-    catch (std::exception const& e)
-    {
-        return std::string("not an InputError: ") + e.what();
-    }
-    return "no error";
-}
-
-#define EXPECT_CONTAINS(text, part) \
-    EXPECT_NE(std::string(text).find(part), std::string::npos) << "'" << (text) << "' lacks '" << (part) << "'"
 
 struct Saved
 {
@@ -183,19 +164,19 @@ TEST(Checkpoint, RunFolderMeansItsLatestCheckpoint)
 TEST(Checkpoint, MissingFilesAndFoldersAreClearErrors)
 {
     test::TempDir dir;
-    auto const missing = error_of([&] { load_checkpoint(dir / "nothing.pt"); });
+    auto const missing = test::error_message([&] { load_checkpoint(dir / "nothing.pt"); });
     EXPECT_CONTAINS(missing, "checkpoint not found");
     EXPECT_CONTAINS(missing, dir / "nothing.pt");
 
     // A run folder before its first checkpoint.
     fs::create_directories(dir / "run");
-    auto const untrained = error_of([&] { load_checkpoint(dir / "run"); });
+    auto const untrained = test::error_message([&] { load_checkpoint(dir / "run"); });
     EXPECT_CONTAINS(untrained, "no checkpoint yet");
     EXPECT_CONTAINS(untrained, "latest");
 
     // `latest` names a file that is gone.
     std::ofstream(dir / "run/latest") << "epoch0009.pt\n";
-    auto const gone = error_of([&] { load_checkpoint(dir / "run"); });
+    auto const gone = test::error_message([&] { load_checkpoint(dir / "run"); });
     EXPECT_CONTAINS(gone, "latest checkpoint is missing");
     EXPECT_CONTAINS(gone, "epoch0009.pt");
 }
@@ -213,7 +194,7 @@ TEST(Checkpoint, DamagedAndForeignFilesAreClearErrors)
         std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
         std::ofstream(truncated, std::ios::binary) << bytes.substr(0, bytes.size() / 2);
     }
-    auto const cut = error_of([&] { load_checkpoint(truncated); });
+    auto const cut = test::error_message([&] { load_checkpoint(truncated); });
     EXPECT_CONTAINS(cut, "cannot read checkpoint");
     EXPECT_CONTAINS(cut, truncated);
     EXPECT_CONTAINS(cut, "is it a calo3dgan checkpoint?");
@@ -223,7 +204,7 @@ TEST(Checkpoint, DamagedAndForeignFilesAreClearErrors)
     // Not an archive at all.
     std::string const text = dir / "notes.pt";
     std::ofstream(text) << "these are not weights\n";
-    EXPECT_CONTAINS(error_of([&] { load_checkpoint(text); }), "cannot read checkpoint");
+    EXPECT_CONTAINS(test::error_message([&] { load_checkpoint(text); }), "cannot read checkpoint");
 
     // A valid torch archive of something else.
     std::string const foreign = dir / "foreign.pt";
@@ -232,7 +213,7 @@ TEST(Checkpoint, DamagedAndForeignFilesAreClearErrors)
         archive.write("weights", torch::ones({3}));
         archive.save_to(foreign);
     }
-    auto const other = error_of([&] { load_checkpoint(foreign); });
+    auto const other = test::error_message([&] { load_checkpoint(foreign); });
     EXPECT_CONTAINS(other, "not a calo3dgan checkpoint");
     EXPECT_CONTAINS(other, foreign);
 
@@ -243,7 +224,7 @@ TEST(Checkpoint, DamagedAndForeignFilesAreClearErrors)
         archive.write("calo3dgan_checkpoint_format", c10::IValue(std::int64_t(2)));
         archive.save_to(future);
     }
-    EXPECT_CONTAINS(error_of([&] { load_checkpoint(future); }), "unsupported checkpoint format 2");
+    EXPECT_CONTAINS(test::error_message([&] { load_checkpoint(future); }), "unsupported checkpoint format 2");
 
     // The right format without its metadata entry.
     std::string const no_metadata = dir / "no_metadata.pt";
@@ -253,7 +234,7 @@ TEST(Checkpoint, DamagedAndForeignFilesAreClearErrors)
         archive.write("config_toml", c10::IValue(to_toml_string(preset_a())));
         archive.save_to(no_metadata);
     }
-    EXPECT_CONTAINS(error_of([&] { load_checkpoint(no_metadata); }), "no 'metadata_json' entry");
+    EXPECT_CONTAINS(test::error_message([&] { load_checkpoint(no_metadata); }), "no 'metadata_json' entry");
 
     // Weights of model A under the config of model B (B's extra layers are
     // missing from the file).
@@ -269,7 +250,7 @@ TEST(Checkpoint, DamagedAndForeignFilesAreClearErrors)
         archive.write("has_discriminator", c10::IValue(false));
         archive.save_to(mismatched);
     }
-    auto const mismatch = error_of([&] { load_checkpoint(mismatched); });
+    auto const mismatch = test::error_message([&] { load_checkpoint(mismatched); });
     EXPECT_CONTAINS(mismatch, "does not match its own config");
     EXPECT_CONTAINS(mismatch, mismatched);
 
@@ -289,7 +270,7 @@ TEST(Checkpoint, DamagedAndForeignFilesAreClearErrors)
         archive.write("has_discriminator", c10::IValue(false));
         archive.save_to(reshaped);
     }
-    auto const shapes = error_of([&] { load_checkpoint(reshaped); });
+    auto const shapes = test::error_message([&] { load_checkpoint(reshaped); });
     EXPECT_CONTAINS(shapes, "does not match its own config");
     EXPECT_CONTAINS(shapes, "generator tensor batchnorm1.bias has shape (7), the config gives (6)");
 }
@@ -299,7 +280,7 @@ TEST(Checkpoint, UnwritablePathLeavesNothingBehind)
     test::TempDir dir;
     torch::serialize::OutputArchive archive;
     write_checkpoint_entries(archive, preset_a(), Generator(preset_a(), 1), Discriminator{nullptr}, "{}");
-    auto const error = error_of([&] { save_archive_atomically(archive, dir / "no/such/folder/c.pt"); });
+    auto const error = test::error_message([&] { save_archive_atomically(archive, dir / "no/such/folder/c.pt"); });
     EXPECT_CONTAINS(error, "cannot write checkpoint");
     EXPECT_CONTAINS(error, "no/such/folder/c.pt");
     EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator{}), 0);

@@ -3,6 +3,7 @@
 // Every collective call below runs on every rank whatever the assertions
 // find (EXPECT, not ASSERT, around them), so a failing check cannot leave one
 // rank waiting for the other.
+#include "MpiTestEnvironment.hh"
 #include "calo3dgan/train/DataParallel.hh"
 
 #include <gtest/gtest.h>
@@ -25,22 +26,7 @@ namespace fs = std::filesystem;
 
 namespace
 {
-//! MPI is finalised after the last test (ranks that exit without it fail the job).
-class MpiEnvironment : public ::testing::Environment
-{
-  public:
-    void TearDown() override
-    {
-        Communicator::world().barrier();
-        Communicator::finalize();
-    }
-};
-auto* const g_mpi_environment = ::testing::AddGlobalTestEnvironment(new MpiEnvironment);
-
-Communicator const& comm()
-{
-    return Communicator::world();
-}
+using test::comm;
 
 //! Rank 0's value of a string on every rank.
 std::string broadcast_string(std::string text)

@@ -6,6 +6,7 @@
 // Every collective call runs on every rank whatever the assertions find
 // (EXPECT, not ASSERT, around them), so a failing check cannot leave one
 // rank waiting for the other.
+#include "MpiTestEnvironment.hh"
 #include "calo3dgan/train/GradientAllreducer.hh"
 
 #include <gtest/gtest.h>
@@ -23,22 +24,7 @@ namespace calo::train
 {
 namespace
 {
-//! MPI is finalised after the last test (ranks that exit without it fail the job).
-class MpiEnvironment : public ::testing::Environment
-{
-  public:
-    void TearDown() override
-    {
-        Communicator::world().barrier();
-        Communicator::finalize();
-    }
-};
-auto* const g_mpi_environment = ::testing::AddGlobalTestEnvironment(new MpiEnvironment);
-
-Communicator const& comm()
-{
-    return Communicator::world();
-}
+using test::comm;
 
 /*!
  * Three parameters as an optimizer sees them: float32 (10), float32 (2x3),
