@@ -2,9 +2,9 @@
 // Classifier two-sample test (docs/validation.md, "Classifier two-sample
 // test"): a network learns to tell reference from candidate; its AUC on events
 // it never saw says how distinguishable they are (0.5: not at all). The
-// validation only sees this interface; the network (libtorch) lives in the
-// classifier library (classifier::two_sample_test), so that physval builds
-// without torch.
+// validation only sees this interface; the network lives in the classifier
+// library (classifier::two_sample_test), so that physval builds and links
+// without the machine-learning framework.
 #include <cstddef>
 #include <cstdint>
 #include <functional>
