@@ -294,6 +294,25 @@ class TableReader
     std::vector<std::string> known_;
 };
 
+//! An array of blocks ([[network.blocks]]) replaces the preset's as a whole;
+//! keys missing from a block take the network's block defaults.
+void read_blocks(TableReader& reader, std::string const& network, ConvBlockConfig const& defaults, unsigned role,
+                 std::vector<ConvBlockConfig>& blocks, std::string const& origin)
+{
+    auto const* array = reader.table_array("blocks");
+    if (!array)
+        return;
+    blocks.clear();
+    for (std::size_t i = 0; i < array->size(); ++i)
+    {
+        auto block = defaults;
+        TableReader r(*array->at(i).as_table(), network + ".blocks." + std::to_string(i), origin);
+        r.read_block(block, role);
+        r.finish();
+        blocks.push_back(block);
+    }
+}
+
 void read_generator(toml::table const& table, GeneratorConfig& gen, std::string const& origin)
 {
     TableReader reader(table, "generator", origin);
@@ -304,18 +323,8 @@ void read_generator(toml::table const& table, GeneratorConfig& gen, std::string 
         gen.reshape_channels = reshape[3];
     }
     reader.read("dense_initializer", gen.dense_initializer);
-    if (auto const* blocks = reader.table_array("blocks"))
-    {
-        gen.blocks.clear();
-        for (std::size_t i = 0; i < blocks->size(); ++i)
-        {
-            auto block = ConvBlockConfig::generator_default();
-            TableReader r(*blocks->at(i).as_table(), "generator.blocks." + std::to_string(i), origin);
-            r.read_block(block, detail::kGeneratorBlock);
-            r.finish();
-            gen.blocks.push_back(block);
-        }
-    }
+    read_blocks(reader, "generator", ConvBlockConfig::generator_default(), detail::kGeneratorBlock, gen.blocks,
+                origin);
     reader.finish();
 }
 
@@ -324,18 +333,8 @@ void read_discriminator(toml::table const& table, DiscriminatorConfig& disc, std
     TableReader reader(table, "discriminator", origin);
     reader.read("pooling", disc.pooling);
     reader.read("dense_initializer", disc.dense_initializer);
-    if (auto const* blocks = reader.table_array("blocks"))
-    {
-        disc.blocks.clear();
-        for (std::size_t i = 0; i < blocks->size(); ++i)
-        {
-            auto block = ConvBlockConfig::discriminator_default();
-            TableReader r(*blocks->at(i).as_table(), "discriminator.blocks." + std::to_string(i), origin);
-            r.read_block(block, detail::kDiscriminatorBlock);
-            r.finish();
-            disc.blocks.push_back(block);
-        }
-    }
+    read_blocks(reader, "discriminator", ConvBlockConfig::discriminator_default(), detail::kDiscriminatorBlock,
+                disc.blocks, origin);
     reader.finish();
 }
 
