@@ -23,6 +23,7 @@
 #include "calo3dgan/base/AtomicFile.hh"
 #include "calo3dgan/base/Communicator.hh"
 #include "calo3dgan/base/Error.hh"
+#include "calo3dgan/base/OutputLock.hh"
 #include "calo3dgan/base/PlotScript.hh"
 #include "calo3dgan/base/Random.hh"
 #include "calo3dgan/evolve/ConvRegressor.hh"
@@ -216,14 +217,15 @@ void evolve_run(EvolveOptions const& given, Communicator const& comm)
     configure_threads(opt.threads);
 
     auto const checkpoint_path = (fs::path(opt.out) / "checkpoint.json").string();
+    std::optional<OutputLock> lock;  // rank 0 writes the folder
     if (comm.is_root())
     {
+        lock.emplace(OutputLock::for_folder(opt.out));
         bool const has_checkpoint = fs::exists(checkpoint_path);
         CALO_VALIDATE(opt.resume || !has_checkpoint, "output folder already has a GA checkpoint (where: " + opt.out
                                                          + ") — pass --resume to continue it or choose another -o");
         CALO_VALIDATE(!opt.resume || has_checkpoint,
                       "nothing to resume (where: " + opt.out + " has no checkpoint.json) — drop --resume");
-        ensure_writable_directory(opt.out);
     }
 
     io::DatasetReader const reader(opt.data);

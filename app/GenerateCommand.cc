@@ -19,6 +19,7 @@
 #include "calo3dgan/base/Error.hh"
 #include "calo3dgan/base/Format.hh"
 #include "calo3dgan/base/Interrupt.hh"
+#include "calo3dgan/base/OutputLock.hh"
 #include "calo3dgan/base/ProgressBar.hh"
 #include "calo3dgan/base/Random.hh"
 #include "calo3dgan/infer/GeneratorExport.hh"
@@ -274,6 +275,7 @@ void generate_run(GenerateOptions const& opt, Communicator const& comm)
         CALO_VALIDATE(!error, "cannot create the output folder (where: " + opt.output + "): " + error.message());
     }
     std::string const output = rank_output(opt.output, comm);
+    auto const lock = OutputLock::for_file(output);
     CALO_VALIDATE(opt.overwrite || !std::filesystem::exists(output),
                   "output file exists (where: " + output + ") — pass --overwrite or choose another -o");
     int const threads = configure_threads(opt.threads);

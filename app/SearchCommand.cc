@@ -24,6 +24,7 @@
 #include "DeviceOption.hh"
 #include "Metadata.hh"
 #include "MpiRun.hh"
+#include "calo3dgan/base/OutputLock.hh"
 #include "calo3dgan/nn/ConfigToml.hh"
 #include "calo3dgan/nn/ModelPreprocessing.hh"
 #include "calo3dgan/base/AtomicFile.hh"
@@ -585,14 +586,15 @@ void search_run(SearchCommandOptions const& opt, Communicator const& comm)
 
     auto const checkpoint_path = (fs::path(opt.out) / "checkpoint.json").string();
     std::string checkpoint_text;
+    std::optional<OutputLock> lock;  // rank 0 writes the folder
     if (comm.is_root())
     {
+        lock.emplace(OutputLock::for_folder(opt.out));
         bool const has_checkpoint = fs::exists(checkpoint_path);
         CALO_VALIDATE(opt.resume || !has_checkpoint, "output folder already has a search checkpoint (where: " + opt.out
                                                          + ") — pass --resume to continue it or choose another -o");
         CALO_VALIDATE(!opt.resume || has_checkpoint,
                       "nothing to resume (where: " + opt.out + " has no checkpoint.json) — drop --resume");
-        ensure_writable_directory(opt.out);
         if (opt.resume)
         {
             std::ifstream in(checkpoint_path);

@@ -12,6 +12,7 @@
 #include "Metadata.hh"
 #include "calo3dgan/base/AtomicFile.hh"
 #include "calo3dgan/base/Error.hh"
+#include "calo3dgan/base/OutputLock.hh"
 #include "calo3dgan/base/ParallelFor.hh"
 #include "calo3dgan/base/ProgressBar.hh"
 #include "calo3dgan/event/DatasetLayout.hh"
@@ -76,7 +77,7 @@ void run_simulate(SimulateOptions const& opt)
     mc::ShowerSimulator const simulator(shower_options);
     geo::ImageShape const shape = event::default_shape(layout);
 
-    ensure_writable_directory(opt.output_dir);
+    auto const lock = OutputLock::for_folder(opt.output_dir);
     long long const n_files = (opt.events + opt.events_per_file - 1) / opt.events_per_file;
     std::vector<std::string> paths;
     for (long long f = 0; f < n_files; ++f)

@@ -19,6 +19,20 @@ TEST(SimulateCommand, WritesFilesOfRequestedSize)
     EXPECT_NE(inspect.output.find("\"events\": 25"), std::string::npos) << inspect.output;
 }
 
+TEST(SimulateCommand, SecondWriterOfTheFolderIsRefused)
+{
+    // util-linux flock holds the folder's lock, as a running simulate would,
+    // while it runs a second simulate into the same folder.
+    TempDir dir;
+    std::filesystem::create_directories(dir / "d");
+    auto const r = calo::test::run_command("flock " + (dir / "d/.calo3dgan.lock") + " " + calo::test::calo_binary() +
+                                           " simulate -o " + (dir / "d") + " --events 5 --energy 10 --seed 3");
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_NE(r.output.find("another calo3dgan process is writing the folder " + (dir / "d")), std::string::npos)
+        << r.output;
+    EXPECT_FALSE(std::filesystem::exists(dir / "d/EleEscan_000.h5"));
+}
+
 TEST(SimulateCommand, SameSeedBitIdenticalForAnyThreadCount)
 {
     TempDir dir;
