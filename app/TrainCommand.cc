@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,7 @@
 #include "calo3dgan/base/AtomicFile.hh"
 #include "calo3dgan/base/Communicator.hh"
 #include "calo3dgan/base/Error.hh"
+#include "calo3dgan/base/OutputLock.hh"
 #include "calo3dgan/io/DatasetReader.hh"
 #include "calo3dgan/io/Preprocessing.hh"
 #include "calo3dgan/nn/ArchitectureConfig.hh"
@@ -45,6 +47,7 @@ struct TrainOptions
     long long epochs = 0;  //!< 0: from the config
     int batch = 0;  //!< 0: from the config
     long long steps = 0;
+    long long checkpoint_every = 0;
     std::string device = "cpu";
     std::uint64_t seed = 1;
     bool resume = false;
@@ -88,6 +91,7 @@ nlohmann::json run_summary(TrainOptions const& opt, nn::ArchitectureConfig const
             {"seed", opt.seed},
             {"epochs", config.train.epochs},
             {"steps", opt.steps},
+            {"checkpoint_every", opt.checkpoint_every},
             {"resume", opt.resume},
             {"test_fraction", opt.test_fraction},
             {"max_events", opt.max_events},
@@ -160,6 +164,7 @@ class EpochValidation final : public train::TrainingObserver
 void train(TrainOptions const& opt, Communicator const& comm)
 {
     CALO_VALIDATE_USAGE(opt.steps >= 0, "--steps must be positive");
+    CALO_VALIDATE_USAGE(opt.checkpoint_every >= 0, "--checkpoint-every must not be negative");
     CALO_VALIDATE_USAGE(opt.epochs >= 0, "--epochs must be positive");
     CALO_VALIDATE_USAGE(opt.batch >= 0, "--batch must be positive");
     CALO_VALIDATE_USAGE(opt.fusion_mb > 0 && opt.fusion_mb <= 2048, "--fusion-mb must be in (0, 2048]");
@@ -184,8 +189,10 @@ void train(TrainOptions const& opt, Communicator const& comm)
     configure_threads(opt.threads);
 
     // Only rank 0 writes, so only rank 0 looks at the run folder.
+    std::optional<OutputLock> lock;
     if (comm.is_root())
     {
+        lock.emplace(OutputLock::for_folder(opt.run_dir));
         bool const has_checkpoint = fs::exists(fs::path(opt.run_dir) / nn::run_layout::kLatestFile);
         CALO_VALIDATE(opt.resume || !has_checkpoint,
                       "run folder already has checkpoints (where: " + opt.run_dir
@@ -223,6 +230,7 @@ void train(TrainOptions const& opt, Communicator const& comm)
     trainer_options.run_dir = opt.run_dir;
     trainer_options.epochs = config.train.epochs;
     trainer_options.max_batches_per_epoch = opt.steps;
+    trainer_options.checkpoint_every = opt.checkpoint_every;
     trainer_options.seed = opt.seed;
     trainer_options.device = device;
     trainer_options.max_test_events = static_cast<std::size_t>(opt.test_events);
@@ -294,6 +302,9 @@ void add_train_command(CLI::App& app)
     cmd->add_option("--epochs", opt->epochs, "Train until this many epochs are complete (default: config)");
     cmd->add_option("--batch", opt->batch, "Batch size (default: config)");
     cmd->add_option("--steps", opt->steps, "At most this many batches per epoch (quick runs)");
+    cmd->add_option("--checkpoint-every", opt->checkpoint_every,
+                    "Also checkpoint every N batches inside an epoch, keeping only the newest of these (0: at the end "
+                    "of epochs only); a fault then loses at most N batches");
     cmd->add_option("--device", opt->device, "cpu, cuda or cuda:N")->capture_default_str();
     cmd->add_option("--seed", opt->seed, "Master seed: initialisation, shuffles, noise, dropout")
         ->capture_default_str();

@@ -5,6 +5,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "SimulatedData.hh"
 #include "TestSupport.hh"
@@ -118,6 +121,62 @@ TEST_F(GanTrainerTest, ResumedRunIsIdenticalToUninterruptedRun)
     EXPECT_EQ(third.position().step, straight.position().step);
     EXPECT_TRUE(torch::equal(state(third), state(straight)))
         << "max difference " << (state(third) - state(straight)).abs().max().item<double>();
+}
+
+//! Fails the run after a given batch, like a crash between two checkpoints.
+class FaultAfterBatch final : public TrainingObserver
+{
+  public:
+    explicit FaultAfterBatch(std::int64_t batch) : batch_(batch) {}
+    void batch_end(BatchProgress const& progress) override
+    {
+        if (progress.batch == batch_)
+            throw std::runtime_error("simulated fault");
+    }
+
+  private:
+    std::int64_t batch_;
+};
+
+TEST_F(GanTrainerTest, MidEpochCheckpointBoundsLostWorkAndResumesExactly)
+{
+    auto const data = dataset_a();
+    auto four_batches = [&](std::string const& run)
+    {
+        auto o = options(run, 1);
+        o.max_batches_per_epoch = 4;
+        return o;
+    };
+    GanTrainer straight(config_a(), data, four_batches(*dir_ / "run_straight4"));
+    straight.run();
+
+    // Checkpoints every 2 batches; the run dies after batch 3, before the next.
+    std::string const run = *dir_ / "run_periodic";
+    auto o = four_batches(run);
+    o.checkpoint_every = 2;
+    FaultAfterBatch fault(3);
+    {
+        GanTrainer crashed(config_a(), data, o, nullptr, {&fault});
+        EXPECT_THROW(crashed.run(), std::runtime_error);
+    }
+    std::ifstream latest(fs::path(run) / "latest");
+    std::string name;
+    std::getline(latest, name);
+    EXPECT_EQ(name, "epoch0000_batch0000002.pt") << "one batch lost, not the epoch";
+
+    GanTrainer resumed(config_a(), data, o);
+    auto checkpoint = nn::load_checkpoint(run);
+    resumed.resume(checkpoint);
+    EXPECT_EQ(resumed.position().batch, 2);
+    resumed.run();
+    EXPECT_EQ(resumed.position().step, straight.position().step);
+    EXPECT_TRUE(torch::equal(state(resumed), state(straight)))
+        << "max difference " << (state(resumed) - state(straight)).abs().max().item<double>();
+    // The epoch checkpoint replaces the mid-epoch one
+    std::vector<std::string> files;
+    for (auto const& entry : fs::directory_iterator(fs::path(run) / "checkpoints"))
+        files.push_back(entry.path().filename().string());
+    EXPECT_EQ(files, std::vector<std::string>{"epoch0001.pt"});
 }
 
 TEST_F(GanTrainerTest, ResumeRefusesAnotherConfig)

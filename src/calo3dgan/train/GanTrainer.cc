@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <filesystem>
 
 #include "calo3dgan/base/AtomicFile.hh"
 #include "calo3dgan/base/Error.hh"
@@ -35,6 +36,7 @@ GanTrainer::GanTrainer(nn::ArchitectureConfig config, ShowerDataset const& data,
     CALO_VALIDATE(options_.label_flip_probability >= 0 && options_.label_flip_probability <= 1,
                   "label flip probability must be in [0, 1]");
     CALO_VALIDATE(options_.generator_steps >= 1, "generator steps per batch must be at least 1");
+    CALO_VALIDATE(options_.checkpoint_every >= 0, "--checkpoint-every must not be negative");
     CALO_VALIDATE(data_.reader().shape() == config_.image_shape,
                   "data shape " + data_.reader().shape().to_string() + " does not fit model '" + config_.name +
                       "' (image shape " + config_.image_shape.to_string() + ") — use the matching preset");
@@ -86,6 +88,19 @@ std::vector<std::size_t> GanTrainer::shard_events(std::vector<std::size_t> const
     auto const first = (batch * sync_->world_size() + sync_->rank()) * batch_size;
     CALO_EXPECT(first + batch_size <= static_cast<std::int64_t>(order.size()));
     return std::vector<std::size_t>(order.begin() + first, order.begin() + first + batch_size);
+}
+
+void GanTrainer::replace_periodic_checkpoint(std::string const& path)
+{
+    // Only the newest mid-epoch checkpoint is kept: epoch checkpoints are
+    // what validation and epoch selection read, mid-epoch ones only bound
+    // lost work. `latest` already points at the new one.
+    if (!periodic_checkpoint_.empty() && periodic_checkpoint_ != path)
+    {
+        std::error_code ignored;
+        std::filesystem::remove(periodic_checkpoint_, ignored);
+    }
+    periodic_checkpoint_ = path;
 }
 
 bool GanTrainer::any_process(bool flag)
@@ -153,6 +168,16 @@ void GanTrainer::run()
                 progress.samples_per_second = samples / seconds;
             }
             for (auto* observer : observers_) observer->batch_end(progress);
+            // Mid-epoch checkpoints bound the work a fault loses; the epoch's
+            // last batch is followed by the end-of-epoch checkpoint anyway.
+            bool const periodic = options_.checkpoint_every > 0 && (b + 1) % options_.checkpoint_every == 0 &&
+                                  b + 1 < n_batches;
+            if (periodic && is_writer())
+            {
+                Phase phase(observers_, "checkpoint");
+                last_checkpoint = save_checkpoint();
+                replace_periodic_checkpoint(last_checkpoint);
+            }
             if (any_process(interrupt_requested()))
             {
                 if (is_writer())
@@ -198,6 +223,7 @@ void GanTrainer::run()
         {
             Phase phase(observers_, "checkpoint");
             last_checkpoint = save_checkpoint();
+            replace_periodic_checkpoint({});
         }
         double const d_train = 0.5 * (train.discriminator_real.total + train.discriminator_fake.total);
         spdlog::info("epoch {}/{}: train D {:.4f} G {:.4f} | test D real {:.4f} fake {:.4f} G {:.4f} | "

@@ -33,6 +33,9 @@ struct GanTrainerOptions
     std::string run_dir;  //!< checkpoints/, latest, history.json
     std::int64_t epochs = 1;  //!< train until this many epochs are complete
     std::int64_t max_batches_per_epoch = 0;  //!< cap per epoch (0: all)
+    //! Also checkpoint every this many batches inside an epoch (0: at the
+    //! end of epochs only), so a fault loses at most this many batches.
+    std::int64_t checkpoint_every = 0;
     std::uint64_t seed = 1;  //!< master seed: init, shuffles, noise, flips, dropout
     torch::Device device = torch::kCPU;
     std::size_t max_test_events = 0;  //!< events of the test split evaluated per epoch (0: all)
@@ -117,6 +120,8 @@ class GanTrainer
     void set_learning_rate(std::int64_t epoch, std::int64_t batch);
     //! The settings a resumed run must share with its checkpoint.
     nlohmann::json result_knobs() const;
+    //! Keep `path` as the one mid-epoch checkpoint (empty: none), removing the previous one.
+    void replace_periodic_checkpoint(std::string const& path);
     //! Agreement over processes, shown as a phase.
     bool any_process(bool flag);
     bool is_writer() const { return sync_->is_writer(); }
@@ -134,5 +139,6 @@ class GanTrainer
     std::unique_ptr<torch::optim::RMSprop> optimizer_g_;
     TrainingPosition position_;
     TrainingHistory history_;
+    std::string periodic_checkpoint_;  //!< the mid-epoch checkpoint kept (writer)
 };
 }  // namespace calo::train

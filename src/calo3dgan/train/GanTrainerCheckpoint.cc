@@ -132,6 +132,9 @@ void GanTrainer::resume(nn::LoadedCheckpoint& checkpoint)
                      saved_world, world, position_.batch, position_.epoch + 1, batch);
         position_.batch = batch;
     }
+    // A mid-epoch checkpoint is superseded by the next one this run writes
+    if (position_.batch > 0)
+        periodic_checkpoint_ = checkpoint.path;
     history_.load(options_.run_dir, position_.epoch);
     spdlog::info("resuming from {} at epoch {} batch {}", checkpoint.path, position_.epoch + 1, position_.batch);
 }
