@@ -87,6 +87,7 @@ struct EvolveOptions
     long long checkpoint_every = 0;
     std::uint64_t seed = 1;
     bool resume = false;
+    double comm_timeout = kDefaultCommTimeoutSeconds;
     //! One thread per rank: a candidate takes ~0.25 ms, too little to share
     //! between threads (measured in docs/benchmarks.md); ranks share the work.
     int threads = 1;
@@ -371,7 +372,7 @@ void evolve_run(EvolveOptions const& given, Communicator const& comm)
 
 void run_evolve(EvolveOptions const& opt)
 {
-    run_on_all_ranks([&](Communicator const& comm) { evolve_run(opt, comm); });
+    run_on_all_ranks([&](Communicator const& comm) { evolve_run(opt, comm); }, opt.comm_timeout);
 }
 
 }  // namespace
@@ -414,6 +415,11 @@ void add_evolve_command(CLI::App& app)
     cmd->add_option("--checkpoint-every", opt->checkpoint_every, "Generations between checkpoints (0: one epoch)")
         ->group(ga);
     cmd->add_flag("--resume", opt->resume, "Continue the GA in -o from checkpoint.json (same settings)")->group(ga);
+    cmd->add_option("--comm-timeout", opt->comm_timeout,
+                    "Seconds a rank waits for the others in any collective before the whole job ends with one line "
+                    "(0: wait forever)")
+        ->capture_default_str()
+        ->group(ga);
     auto const rms = "RMSprop baseline";
     cmd->add_option("--epochs", opt->epochs, "RMSprop epochs")->capture_default_str()->group(rms);
     cmd->add_option("--learning-rate", opt->learning_rate, "RMSprop learning rate")->capture_default_str()->group(rms);

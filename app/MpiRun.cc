@@ -9,9 +9,10 @@
 
 namespace calo::app
 {
-void run_on_all_ranks(std::function<void(Communicator const&)> const& body)
+void run_on_all_ranks(std::function<void(Communicator const&)> const& body, double comm_timeout_seconds)
 {
     auto& comm = Communicator::world();  // MPI only under mpirun/srun
+    comm.set_deadline(comm_timeout_seconds);
     if (comm.size() == 1)
     {
         // A plain run (or mpirun -np 1, which must still finalise MPI).

@@ -48,6 +48,7 @@ struct TrainOptions
     int batch = 0;  //!< 0: from the config
     long long steps = 0;
     long long checkpoint_every = 0;
+    double comm_timeout = kDefaultCommTimeoutSeconds;
     std::string device = "cpu";
     std::uint64_t seed = 1;
     bool resume = false;
@@ -71,7 +72,7 @@ struct TrainOptions
 nn::ArchitectureConfig resolve_config(TrainOptions const& opt)
 {
     // A preset name ("a", "b") or a TOML file.
-    nn::ArchitectureConfig config = fs::exists(opt.config) ? nn::load_config(opt.config) : nn::preset(opt.config);
+    nn::ArchitectureConfig config = nn::is_preset_name(opt.config) ? nn::preset(opt.config) : nn::load_config(opt.config);
     for (auto const& assignment : opt.overrides)
         nn::apply_override(config, assignment);
     if (opt.batch > 0)
@@ -286,7 +287,7 @@ void train(TrainOptions const& opt, Communicator const& comm)
 
 void run_train(TrainOptions const& opt)
 {
-    run_on_all_ranks([&](Communicator const& comm) { train(opt, comm); });
+    run_on_all_ranks([&](Communicator const& comm) { train(opt, comm); }, opt.comm_timeout);
 }
 
 }  // namespace
@@ -321,6 +322,10 @@ void add_train_command(CLI::App& app)
     cmd->add_option("--validate-events", opt->validate_events, "Test-split events used by --validate-every")
         ->capture_default_str();
     auto const mpi = "Data-parallel (mpirun -np N calo3dgan train ...)";
+    cmd->add_option("--comm-timeout", opt->comm_timeout,
+                    "Seconds a rank waits for the others in any collective before the whole job ends with one line "
+                    "naming it (a killed, stopped or cut-off rank; 0: wait forever)")
+        ->capture_default_str();
     cmd->add_option("--fusion-mb", opt->fusion_mb, "Gradient fusion buffer size [MB]: one MPI_Allreduce per buffer")
         ->capture_default_str()
         ->group(mpi);

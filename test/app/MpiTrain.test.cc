@@ -160,4 +160,46 @@ TEST_F(MpiTrain, MismatchedSettingsAreRefusedAtStartUp)
     EXPECT_NE(r.output.find("rank 1 has seed = 2 where rank 0 has 1"), std::string::npos) << r.output;
     EXPECT_FALSE(fs::exists(*dir_ / "run_seed/latest"));
 }
+TEST_F(MpiTrain, StoppedRankEndsTheJobAtTheCommunicationDeadline)
+{
+    // A rank that stops answering (SIGSTOP: a hung node; MPI alone would
+    // wait forever in the next collective) must end the whole job within
+    // --comm-timeout, with one line naming the waiting rank and the operation.
+    std::string const run = *dir_ / "run_stopped";
+    std::string const log = *dir_ / "stopped.log";
+    std::string const script =
+        "( OMP_NUM_THREADS=1 timeout -k 10 120 " + mpirun() + " -np 2 " + calo_binary() + " train --data " +
+        (*dir_ / "a") + " -o " + run +
+        " --epochs 100 --batch 1 --steps 6 --test-events 2 --seed 3 --comm-timeout 3 > " + log +
+        " 2>&1; echo $? > " + log + ".rc ) &\n"
+        // Rank 1 once training has started (rank 0 logged it): past MPI_Init
+        "for i in $(seq 1 600); do grep -q 'training model' " + log + " 2>/dev/null && break; sleep 0.1; done\n"
+        "sleep 1\n"
+        "for e in /proc/[0-9]*/environ; do\n"
+        "  p=${e#/proc/}; p=${p%/environ}\n"
+        "  tr '\\0' '\\n' < $e 2>/dev/null | grep -qx 'OMPI_COMM_WORLD_RANK=1' || continue\n"
+        "  tr '\\0' ' ' < /proc/$p/cmdline | grep -q -- '" + run + "' && kill -STOP $p && echo stopped $p && break\n"
+        "done\n"
+        "start=$(date +%s%N); wait; end=$(date +%s%N)\n"
+        "echo \"after stop: $(( (end - start) / 1000000 )) ms, exit $(cat " + log + ".rc)\"\n";
+    std::string const script_path = *dir_ / "stop_rank.sh";
+    std::ofstream(script_path) << script;
+    auto const r = run_command("bash " + script_path);
+    auto const output = read_bytes(log);
+    ASSERT_NE(r.output.find("after stop:"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("stopped "), std::string::npos) << "rank 1 was not found\n" << r.output;
+    double const seconds = std::stod(r.output.substr(r.output.find("after stop:") + 11)) / 1000;
+    int const exit_code = std::stoi(r.output.substr(r.output.find(", exit ") + 7));
+    EXPECT_NE(exit_code, 0) << output;
+    EXPECT_NE(exit_code, kTimedOut) << "the job hung until timeout(1) ended it\n" << output;
+    EXPECT_EQ(count(output, "no answer from the other ranks within 3 s in"), 1) << output;
+    EXPECT_NE(output.find("calo3dgan: rank 0: error:"), std::string::npos) << output;
+    // The deadline (3 s) plus MPI's clean-up: well inside the 30 s aimed at.
+    EXPECT_LT(seconds, 30.0) << output;
+    // What was written before is intact: the latest checkpoint loads.
+    if (fs::exists(fs::path(run) / "latest"))
+        EXPECT_EQ(run_calo("-q generate --checkpoint " + run + " -n 2 --energy 100 -o " + (*dir_ / "after.h5"))
+                      .exit_code,
+                  0);
+}
 }  // namespace calo::test

@@ -1,10 +1,14 @@
 #include "calo3dgan/base/Communicator.hh"
 
 #include <algorithm>
+#include <chrono>
 #include <climits>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string>
+#include <thread>
 
 #include "calo3dgan/base/Error.hh"
 
@@ -71,13 +75,12 @@ void allreduce_in_place([[maybe_unused]] int size, [[maybe_unused]] T* data, [[m
     if (size <= 1)
         return;
     MPI_Op const op = maximum ? MPI_MAX : MPI_SUM;
-    if (request)
-        check(MPI_Iallreduce(MPI_IN_PLACE, data, checked_count(count), mpi_type<T>(), op, MPI_COMM_WORLD,
-                             static_cast<MPI_Request*>(request)),
-              "MPI_Iallreduce");
-    else
-        check(MPI_Allreduce(MPI_IN_PLACE, data, checked_count(count), mpi_type<T>(), op, MPI_COMM_WORLD),
-              "MPI_Allreduce");
+    MPI_Request local = MPI_REQUEST_NULL;
+    check(MPI_Iallreduce(MPI_IN_PLACE, data, checked_count(count), mpi_type<T>(), op, MPI_COMM_WORLD,
+                         request ? static_cast<MPI_Request*>(request) : &local),
+          "MPI_Iallreduce");
+    if (!request)
+        Communicator::world().complete(&local, "a gradient or value reduction (MPI_Allreduce)");
 #endif
 }
 }  // namespace
@@ -157,11 +160,60 @@ void Communicator::finalize()
 #endif
 }
 
+void Communicator::set_deadline(double seconds)
+{
+    CALO_VALIDATE(seconds >= 0 && std::isfinite(seconds), "the communication deadline must be >= 0 seconds");
+    deadline_seconds_ = seconds;
+}
+
+void Communicator::complete([[maybe_unused]] void* mpi_request, [[maybe_unused]] std::string const& operation) const
+{
+#if CALO3DGAN_USE_MPI
+    auto* request = static_cast<MPI_Request*>(mpi_request);
+    if (*request == MPI_REQUEST_NULL)
+        return;
+    if (deadline_seconds_ <= 0)
+    {
+        check(MPI_Wait(request, MPI_STATUS_IGNORE), "MPI_Wait");
+        return;
+    }
+    // MPI alone waits forever for a silent peer (a killed or stopped rank, a
+    // cut link): poll, spinning for the first millisecond (normal replies),
+    // then sleeping briefly, and end the whole job at the deadline.
+    using Clock = std::chrono::steady_clock;
+    auto const start = Clock::now();
+    auto const spin = start + std::chrono::milliseconds(1);
+    auto const deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(deadline_seconds_));
+    while (true)
+    {
+        int done = 0;
+        check(MPI_Test(request, &done, MPI_STATUS_IGNORE), "MPI_Test");
+        if (done)
+            return;
+        auto const now = Clock::now();
+        if (now > deadline)
+        {
+            char seconds[32];
+            std::snprintf(seconds, sizeof seconds, "%g", deadline_seconds_);
+            abort(std::string("no answer from the other ranks within ") + seconds + " s in " + operation +
+                  " — a rank died, hangs or lost its network link; the job ends (raise --comm-timeout if a step "
+                  "can take that long)");
+        }
+        if (now > spin)
+            std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+#endif
+}
+
 void Communicator::barrier() const
 {
 #if CALO3DGAN_USE_MPI
     if (size_ > 1)
-        check(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier");
+    {
+        MPI_Request request = MPI_REQUEST_NULL;
+        check(MPI_Ibarrier(MPI_COMM_WORLD, &request), "MPI_Ibarrier");
+        complete(&request, "a barrier (MPI_Barrier)");
+    }
 #endif
 }
 
@@ -176,7 +228,9 @@ void Communicator::broadcast(void* data, std::size_t bytes, int root) const
     for (std::size_t offset = 0; offset < bytes; offset += kPiece)
     {
         int const n = static_cast<int>(std::min(kPiece, bytes - offset));
-        check(MPI_Bcast(p + offset, n, MPI_BYTE, root, MPI_COMM_WORLD), "MPI_Bcast");
+        MPI_Request request = MPI_REQUEST_NULL;
+        check(MPI_Ibcast(p + offset, n, MPI_BYTE, root, MPI_COMM_WORLD, &request), "MPI_Ibcast");
+        complete(&request, "a broadcast from rank " + std::to_string(root) + " (MPI_Bcast)");
     }
 #else
     (void)data, (void)bytes, (void)root;
@@ -247,8 +301,7 @@ bool Communicator::test(Request& request) const
 void Communicator::wait(Request& request) const
 {
 #if CALO3DGAN_USE_MPI
-    if (request.pending())
-        check(MPI_Wait(&request.impl_->request, MPI_STATUS_IGNORE), "MPI_Wait");
+    complete(&request.impl_->request, "a gradient reduction (MPI_Iallreduce)");
 #else
     (void)request;
 #endif
@@ -261,7 +314,9 @@ bool Communicator::any(bool flag) const
     {
         int local = flag ? 1 : 0;
         int global = 0;
-        check(MPI_Allreduce(&local, &global, 1, MPI_INT, MPI_LOR, MPI_COMM_WORLD), "MPI_Allreduce");
+        MPI_Request request = MPI_REQUEST_NULL;
+        check(MPI_Iallreduce(&local, &global, 1, MPI_INT, MPI_LOR, MPI_COMM_WORLD, &request), "MPI_Iallreduce");
+        complete(&request, "the per-batch agreement of the ranks (MPI_Allreduce)");
         return global != 0;
     }
 #endif
@@ -276,14 +331,17 @@ std::vector<std::string> Communicator::allgather(std::string const& text) const
 #if CALO3DGAN_USE_MPI
     int const length = checked_count(text.size());
     std::vector<int> lengths(size_);
-    check(MPI_Allgather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, MPI_COMM_WORLD), "MPI_Allgather");
+    MPI_Request request = MPI_REQUEST_NULL;
+    check(MPI_Iallgather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, MPI_COMM_WORLD, &request), "MPI_Iallgather");
+    complete(&request, "a gather of texts (MPI_Allgather)");
     std::vector<int> offsets(size_, 0);
     for (int r = 1; r < size_; ++r)
         offsets[r] = offsets[r - 1] + lengths[r - 1];
     std::vector<char> all(offsets.back() + lengths.back());
-    check(MPI_Allgatherv(text.data(), length, MPI_CHAR, all.data(), lengths.data(), offsets.data(), MPI_CHAR,
-                         MPI_COMM_WORLD),
-          "MPI_Allgatherv");
+    check(MPI_Iallgatherv(text.data(), length, MPI_CHAR, all.data(), lengths.data(), offsets.data(), MPI_CHAR,
+                          MPI_COMM_WORLD, &request),
+          "MPI_Iallgatherv");
+    complete(&request, "a gather of texts (MPI_Allgatherv)");
     for (int r = 0; r < size_; ++r)
         result[r].assign(all.data() + offsets[r], lengths[r]);
 #endif

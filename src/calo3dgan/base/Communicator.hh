@@ -83,6 +83,17 @@ class Communicator
     std::optional<std::pair<int, std::string>> try_receive_text(int tag) const;
     //! Kill the whole job (MPI_Abort) after printing `message`.
     [[noreturn]] void abort(std::string const& message, int code = 1) const;
+
+    /*!
+     * Deadline of every collective and wait [s] (0: none, MPI's own
+     * unbounded wait). A silent peer then ends the job within the deadline
+     * with one line naming this rank and the operation, instead of a hang.
+     */
+    void set_deadline(double seconds);
+    double deadline() const { return deadline_seconds_; }
+    //! Wait for the MPI request behind `mpi_request` (an MPI_Request*) under
+    //! the deadline; `operation` names it in the message.
+    void complete(void* mpi_request, std::string const& operation) const;
     //! True if MPI can read and write device (CUDA) memory directly.
     bool cuda_aware() const;
 
@@ -97,5 +108,6 @@ class Communicator
     explicit Communicator(LocalTag) {}
     int rank_ = 0;
     int size_ = 1;
+    double deadline_seconds_ = 0;
 };
 }  // namespace calo
