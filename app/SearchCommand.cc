@@ -565,7 +565,7 @@ void search_run(SearchCommandOptions const& opt, Communicator const& comm)
     {
         CALO_VALIDATE_USAGE(fs::exists(opt.config) || opt.config == "a" || opt.config == "b",
                             "--config " + opt.config + " does not exist — pass configs/3dgan-a.toml or a preset name");
-        gan_config = fs::exists(opt.config) ? nn::load_config(opt.config) : nn::preset(opt.config);
+        gan_config = nn::is_preset_name(opt.config) ? nn::preset(opt.config) : nn::load_config(opt.config);
         gan_genes.emplace(gan_gene_space(opt, *gan_config));
     }
     auto const& genes = regressor_target ? architectures->genes() : *gan_genes;

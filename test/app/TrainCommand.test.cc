@@ -92,4 +92,11 @@ TEST(InfoCommand, PrintsLayerTablesAndCounts)
     EXPECT_NE(b.output.find("87,354"), std::string::npos) << b.output;
     EXPECT_EQ(run_calo("info --model c").exit_code, 2);
 }
+TEST_F(TrainCommand, PresetNamesAreNeverReadAsFiles)
+{
+    // The suite's data folder is called "a": --config a still means model A
+    auto const r = run_command("cd " + dir_->path().string() + " && " + calo_binary() + " train --config a --dump-config");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("name = '3dgan-a'"), std::string::npos) << r.output;
+}
 }  // namespace calo::test

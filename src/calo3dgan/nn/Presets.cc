@@ -151,6 +151,11 @@ ArchitectureConfig preset_b()
     return config;
 }
 
+bool is_preset_name(std::string const& name)
+{
+    return name == "a" || name == "b" || name == "3dgan-a" || name == "3dgan-b";
+}
+
 ArchitectureConfig preset(std::string const& name)
 {
     if (name == "a" || name == "3dgan-a")

@@ -13,4 +13,8 @@ ArchitectureConfig preset_a();
 ArchitectureConfig preset_b();
 //! Preset by name: "a", "b", "3dgan-a" or "3dgan-b"; InputError otherwise.
 ArchitectureConfig preset(std::string const& name);
+
+//! Whether `name` names a built-in preset (then it is never read as a file,
+//! even where a file or folder of that name exists).
+bool is_preset_name(std::string const& name);
 }  // namespace calo::nn
