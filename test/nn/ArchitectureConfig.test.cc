@@ -247,6 +247,24 @@ TEST(ArchitectureConfig, written_floats_are_shortest)
     EXPECT_EQ(parse_config(text), preset_b());
 }
 
+// toml++ 3.3 reaches __builtin_unreachable on some non-ASCII characters
+// outside strings (found by fuzz/ConfigFuzzer.cc; the input is
+// fuzz/corpus/config/regression-non-ascii-value.txt): refused before parsing.
+TEST(ArchitectureConfig, non_ascii_only_in_strings_and_comments)
+{
+    auto config = preset_a();
+    auto const message = test::error_message(
+        [&] { apply_override(config, "train.loss_weights=[3,0.1,\xCE\xA0\xD2\x9Eihgts=[,25,0.1]"); });
+    EXPECT_CONTAINS(message, "non-ASCII character outside a quoted string or comment");
+    EXPECT_CONTAINS(test::error_message([] { parse_config("family = \"a\"\nlatent_size = 2\xE2\x80\x83\n"); }),
+                    "line 2: a non-ASCII character");
+    // Where TOML allows them, they are kept
+    auto const named = parse_config("family = \"a\"  # 90\xC2\xB0 electrons\nname = \"\xC3\xA9lectrons \\\" \xC2\xB0\"\n");
+    EXPECT_EQ(named.name, "\xC3\xA9lectrons \" \xC2\xB0");
+    apply_override(config, "name='\xC3\xA9'");
+    EXPECT_EQ(config.name, "\xC3\xA9");
+}
+
 TEST(ArchitectureConfig, preset_files_equal_builtin)
 {
     EXPECT_EQ(load_config(preset_path("3dgan-a")), preset_a());

@@ -3,6 +3,8 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <cstdint>
 #include <sstream>
 #include <string_view>
@@ -408,6 +410,80 @@ ArchitectureConfig from_table(toml::table const& root, std::string const& origin
     return config;
 }
 
+/*!
+ * toml++ 3.3 reaches __builtin_unreachable (undefined behaviour) on some
+ * non-ASCII characters where it expects whitespace (found by
+ * fuzz/ConfigFuzzer.cc). TOML allows non-ASCII characters only inside
+ * strings and comments: refuse them elsewhere before toml++ sees the text.
+ */
+void check_non_ascii_placement(std::string_view text, std::string const& origin)
+{
+    enum class State
+    {
+        code,
+        comment,
+        basic,
+        literal,
+        multiline_basic,
+        multiline_literal
+    };
+    State state = State::code;
+    std::size_t line = 1;
+    for (std::size_t i = 0; i < text.size(); ++i)
+    {
+        char const c = text[i];
+        auto const starts = [&](std::string_view s) { return text.substr(i, s.size()) == s; };
+        if (c == '\n')
+        {
+            ++line;
+            if (state == State::comment || state == State::basic || state == State::literal)
+                state = State::code;  // single-line forms end here (toml++ reports an open string)
+            continue;
+        }
+        switch (state)
+        {
+            case State::code:
+                CALO_VALIDATE(static_cast<unsigned char>(c) < 0x80,
+                              origin + ": line " + std::to_string(line) +
+                                  ": a non-ASCII character outside a quoted string or comment — TOML allows them "
+                                  "only there");
+                if (c == '#')
+                    state = State::comment;
+                else if (starts("\"\"\""))
+                    state = State::multiline_basic, i += 2;
+                else if (starts("'''"))
+                    state = State::multiline_literal, i += 2;
+                else if (c == '"')
+                    state = State::basic;
+                else if (c == '\'')
+                    state = State::literal;
+                break;
+            case State::comment:
+                break;
+            case State::basic:
+                if (c == '\\')
+                    ++i;
+                else if (c == '"')
+                    state = State::code;
+                break;
+            case State::literal:
+                if (c == '\'')
+                    state = State::code;
+                break;
+            case State::multiline_basic:
+                if (c == '\\')
+                    ++i;
+                else if (starts("\"\"\""))
+                    state = State::code, i += 2;
+                break;
+            case State::multiline_literal:
+                if (starts("'''"))
+                    state = State::code, i += 2;
+                break;
+        }
+    }
+}
+
 std::string describe_parse_error(toml::parse_error const& e)
 {
     std::ostringstream os;
@@ -418,6 +494,7 @@ std::string describe_parse_error(toml::parse_error const& e)
 
 ArchitectureConfig parse_config(std::string const& text, std::string const& origin)
 {
+    check_non_ascii_placement(text, origin);
     toml::table table;
     try
     {
@@ -432,15 +509,23 @@ ArchitectureConfig parse_config(std::string const& text, std::string const& orig
 
 ArchitectureConfig load_config(std::string const& path)
 {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream content;
+    CALO_VALIDATE(in && !std::filesystem::is_directory(path),
+                  path + ": cannot read the model configuration — check the path");
+    if (in.peek() != std::ifstream::traits_type::eof())
+        content << in.rdbuf();
+    std::string const text = content.str();
+    check_non_ascii_placement(text, path);
     toml::table table;
     try
     {
-        table = toml::parse_file(path);
+        table = toml::parse(text, std::string_view(path));
     }
     catch (toml::parse_error const& e)
     {
         throw InputError(path + ": cannot read the model configuration: " + describe_parse_error(e) +
-                         " — check the path and the TOML syntax");
+                         " — check the TOML syntax");
     }
     return from_table(table, path);
 }
@@ -480,6 +565,7 @@ std::string list_keys(toml::table const& table)
 //! Parse `text` as a TOML value compatible with `current`; owns the result.
 toml::table parse_value(std::string const& text, toml::node const& current, std::string const& origin)
 {
+    check_non_ascii_placement(text, origin);
     toml::table parsed;
     try
     {
