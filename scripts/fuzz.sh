@@ -9,15 +9,15 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-60}
 build=${CALO3DGAN_FUZZ_BUILD:-$root/build-fuzz}
 command -v clang++ > /dev/null || { echo "fuzz.sh: clang++ not found — apt-get install clang" >&2; exit 2; }
-CXX=clang++ cmake -S "$root/fuzz" -B "$build" -DCMAKE_BUILD_TYPE=Release > "$build.configure.log" 2>&1 \
+CC=clang CXX=clang++ cmake -S "$root/fuzz" -B "$build" -DCMAKE_BUILD_TYPE=Release > "$build.configure.log" 2>&1 \
   || { cat "$build.configure.log" >&2; exit 1; }
 cmake --build "$build" -j"$(nproc)"
-for harness in config; do
+for harness in config model_file; do
   work=$(mktemp -d)
   cp "$root/fuzz/corpus/$harness/"* "$work/"
   echo "== $harness: $seconds s"
   # Findings (crash-*, timeout-*, oom-*) are written into the current folder.
-  "$build/fuzz_$harness" -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=4096 -timeout=10 \
+  "$build/fuzz_$harness" -max_total_time="$seconds" -rss_limit_mb=2048 -malloc_limit_mb=512 -max_len=4096 -timeout=10 \
     -print_final_stats=1 "$work" 2>&1 | grep -E "^(Done|stat::number_of_executed_units|SUMMARY)|ERROR" || true
   rm -rf "$work"
 done
