@@ -192,8 +192,10 @@ TEST_F(MpiTrain, StoppedRankEndsTheJobAtTheCommunicationDeadline)
     int const exit_code = std::stoi(r.output.substr(r.output.find(", exit ") + 7));
     EXPECT_NE(exit_code, 0) << output;
     EXPECT_NE(exit_code, kTimedOut) << "the job hung until timeout(1) ended it\n" << output;
-    EXPECT_EQ(count(output, "no answer from the other ranks within 3 s in"), 1) << output;
-    EXPECT_NE(output.find("calo3dgan: rank 0: error:"), std::string::npos) << output;
+    // Rank 0 reports; the stopped rank, continued by mpirun before it is
+    // killed, may find its own wait over the deadline and report as well.
+    EXPECT_NE(output.find("calo3dgan: rank 0: error: no answer from the other ranks within 3 s in"), std::string::npos)
+        << output;
     // The deadline (3 s) plus MPI's clean-up: well inside the 30 s aimed at.
     EXPECT_LT(seconds, 30.0) << output;
     // What was written before is intact: the latest checkpoint loads.
