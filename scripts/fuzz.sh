@@ -12,12 +12,12 @@ command -v clang++ > /dev/null || { echo "fuzz.sh: clang++ not found — apt-get
 CC=clang CXX=clang++ cmake -S "$root/fuzz" -B "$build" -DCMAKE_BUILD_TYPE=Release > "$build.configure.log" 2>&1 \
   || { cat "$build.configure.log" >&2; exit 1; }
 cmake --build "$build" -j"$(nproc)"
-for harness in config model_file; do
+for harness in config model_file keras_weights; do
   work=$(mktemp -d)
   cp "$root/fuzz/corpus/$harness/"* "$work/"
   echo "== $harness: $seconds s"
   # Findings (crash-*, timeout-*, oom-*) are written into the current folder.
-  "$build/fuzz_$harness" -max_total_time="$seconds" -rss_limit_mb=2048 -malloc_limit_mb=512 -max_len=4096 -timeout=10 \
+  "$build/fuzz_$harness" -max_total_time="$seconds" -rss_limit_mb=6000 -malloc_limit_mb=512 -max_len=4096 -timeout=10 \
     -print_final_stats=1 "$work" 2>&1 | grep -E "^(Done|stat::number_of_executed_units|SUMMARY)|ERROR" || true
   rm -rf "$work"
 done

@@ -4,6 +4,7 @@
 #include "calo3dgan/io/KerasWeightsFile.hh"
 
 #include <gtest/gtest.h>
+#include <hdf5.h>
 
 #include <filesystem>
 #include <fstream>
@@ -154,6 +155,42 @@ TEST(KerasWeightsFile, BadInputIsAOneLineError)
 
     for (auto const* message : {&strings, &empty, &text, &missing, &folder})
         EXPECT_EQ(message->find('\n'), std::string::npos) << *message;
+}
+
+//! A file with one float dataset of `dims`, chunked by `chunk`, nothing stored
+//! (HDF5 allocates chunks only when written: the extents are only declared).
+void write_declared_only(std::string const& path, std::vector<hsize_t> const& dims, std::vector<hsize_t> const& chunk)
+{
+    hid_t const file = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t const space = H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr);
+    hid_t const creation = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(creation, static_cast<int>(chunk.size()), chunk.data());
+    hid_t const links = H5Pcreate(H5P_LINK_CREATE);
+    H5Pset_create_intermediate_group(links, 1);
+    H5Dclose(H5Dcreate2(file, "model_weights/dense_1/dense_1/kernel:0", H5T_NATIVE_FLOAT, space, links, creation,
+                        H5P_DEFAULT));
+    H5Pclose(links);
+    H5Pclose(creation);
+    H5Sclose(space);
+    H5Fclose(file);
+}
+
+// Found by fuzz/KerasWeightsFuzzer.cc: a few bytes can declare 2^40 values.
+// Sizes are checked before anything is allocated or read.
+TEST(KerasWeightsFile, DeclaredButNotStoredSizesAreRefusedBeforeReading)
+{
+    test::TempDir dir;
+    write_declared_only(dir / "huge.h5", {hsize_t(1) << 40}, {1 << 20});
+    EXPECT_CONTAINS(test::error_message([&] { KerasWeightsFile::read(dir / "huge.h5"); }),
+                    "declares more values than a weights file can hold");
+    // Within the file's budget, but none of it stored
+    write_declared_only(dir / "empty.h5", {1 << 22}, {1 << 20});
+    EXPECT_CONTAINS(test::error_message([&] { read_float_datasets(dir / "empty.h5"); }),
+                    "declares 4194304 values but stores 0 bytes");
+    // Few values, split into a chunk each (slow to read even when empty)
+    write_declared_only(dir / "chunks.h5", {100, 100}, {1, 1});
+    EXPECT_CONTAINS(test::error_message([&] { KerasWeightsFile::read(dir / "chunks.h5"); }),
+                    "is split into 10000 chunks");
 }
 
 TEST(FloatDatasets, ReadEveryDatasetAsFloat)

@@ -2,6 +2,7 @@
 
 #include <H5Cpp.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -40,8 +41,22 @@ void check_readable_hdf5(std::string const& path, std::string const& what_to_giv
     CALO_VALIDATE(H5::H5File::isHdf5(path.c_str()), "not an HDF5 file (where: " + path + ") — " + what_to_give);
 }
 
-//! Read a numeric dataset as float32 (HDF5 converts integer and double types).
-FloatDataset read_dataset(H5::DataSet const& dataset, std::string const& name, std::string const& file_path)
+/*!
+ * A file may declare extents it does not store (found by
+ * fuzz/KerasWeightsFuzzer.cc: 2^40 values declared in a few bytes), so sizes
+ * are checked before anything is allocated: at most 16 Mi values in a file
+ * (64 MB; the 3DGAN networks and their optimizer state hold about 2 M), and
+ * no dataset may declare more than 1024 times the bytes it stores (weights
+ * are stored uncompressed; the factor leaves room for compression).
+ */
+constexpr std::size_t kMaxFileValues = std::size_t(1) << 24;
+constexpr hsize_t kMaxExpansion = 1024;
+constexpr hsize_t kMaxChunks = 4096;
+
+//! Read a numeric dataset as float32 (HDF5 converts integer and double
+//! types), counting its values against the file's `budget`.
+FloatDataset read_dataset(H5::DataSet const& dataset, std::string const& name, std::string const& file_path,
+                          std::size_t& budget)
 {
     H5T_class_t const type_class = dataset.getTypeClass();
     CALO_VALIDATE(type_class == H5T_FLOAT || type_class == H5T_INTEGER,
@@ -53,7 +68,37 @@ FloatDataset read_dataset(H5::DataSet const& dataset, std::string const& name, s
     FloatDataset result;
     result.path = name;
     result.shape.assign(dims.begin(), dims.end());
-    result.values.resize(product(result.shape));
+    std::size_t count = 1;
+    for (auto d : dims)
+    {
+        CALO_VALIDATE(d <= budget && count <= budget / std::max<hsize_t>(d, 1),
+                      "dataset `" + name + "` declares more values than a weights file can hold (more than " +
+                          std::to_string(kMaxFileValues) + " in the file; where: " + file_path +
+                          ") — the file is not a Keras weights file of these models or is corrupt");
+        count *= static_cast<std::size_t>(d);
+    }
+    // Each chunk costs HDF5 a lookup even when nothing is stored: 2^14 values
+    // in chunks of one took 25 s to read under the fuzzer. Weights are
+    // stored contiguously or in a few chunks.
+    H5::DSetCreatPropList const creation = dataset.getCreatePlist();
+    if (creation.getLayout() == H5D_CHUNKED && !dims.empty())
+    {
+        std::vector<hsize_t> chunk(dims.size(), 1);
+        creation.getChunk(static_cast<int>(chunk.size()), chunk.data());
+        hsize_t chunks = 1;
+        for (std::size_t i = 0; i < dims.size(); ++i) chunks *= (dims[i] + chunk[i] - 1) / std::max<hsize_t>(chunk[i], 1);
+        CALO_VALIDATE(chunks <= kMaxChunks, "dataset `" + name + "` is split into " + std::to_string(chunks) +
+                                                " chunks (where: " + file_path +
+                                                ") — the file is corrupt or not a weights file");
+    }
+    hsize_t const stored = H5Dget_storage_size(dataset.getId());
+    hsize_t const declared = static_cast<hsize_t>(count) * dataset.getDataType().getSize();
+    CALO_VALIDATE(declared <= std::max<hsize_t>(stored, 64) * kMaxExpansion,
+                  "dataset `" + name + "` declares " + std::to_string(count) + " values but stores " +
+                      std::to_string(stored) + " bytes (where: " + file_path +
+                      ") — the file is truncated, corrupt or not a weights file");
+    budget -= count;
+    result.values.resize(count);
     if (!result.values.empty())
         dataset.read(result.values.data(), H5::PredType::NATIVE_FLOAT);
     return result;
@@ -180,9 +225,10 @@ KerasWeightsFile KerasWeightsFile::read(std::string const& path)
         if (result.keras_version.empty())
             result.keras_version = first_or_empty(read_string_attribute(file.openGroup("/"), "keras_version"));
         result.backend = first_or_empty(read_string_attribute(root, "backend"));
+        std::size_t budget = kMaxFileValues;
         visit_datasets(root, "",
                        [&](H5::DataSet const& dataset, std::string const& name)
-                       { result.weights.push_back(to_weight(read_dataset(dataset, name, path))); });
+                       { result.weights.push_back(to_weight(read_dataset(dataset, name, path, budget))); });
     }
     catch (InputError const&)
     {
@@ -204,9 +250,10 @@ std::vector<FloatDataset> read_float_datasets(std::string const& path)
     try
     {
         H5::H5File const file(path, H5F_ACC_RDONLY);
+        std::size_t budget = kMaxFileValues;
         visit_datasets(file.openGroup("/"), "",
                        [&](H5::DataSet const& dataset, std::string const& name)
-                       { result.push_back(read_dataset(dataset, name, path)); });
+                       { result.push_back(read_dataset(dataset, name, path, budget)); });
     }
     catch (InputError const&)
     {
