@@ -4,22 +4,11 @@
 #include <numeric>
 #include <utility>
 
-#include "calo3dgan/base/Constants.hh"
 #include "calo3dgan/base/Error.hh"
 #include "calo3dgan/base/Random.hh"
 
 namespace calo::evolve
 {
-namespace
-{
-//! Standard normal by Box-Muller: portable, unlike std::normal_distribution.
-double box_muller_normal(Rng& rng)
-{
-    double const r = std::sqrt(-2.0 * std::log(rng.uniform_open()));
-    return r * std::cos(2.0 * kPi * rng.uniform());
-}
-}  // namespace
-
 MutationDistribution parse_mutation_distribution(std::string const& name)
 {
     if (name == "uniform")
@@ -63,7 +52,7 @@ void PointMutation::apply(std::vector<float>& parameters, std::uint64_t seed, do
     {
         std::swap(index[i], index[i + uniform_index(rng, index.size() - i)]);
         double const unit = options_.distribution == MutationDistribution::uniform ? 2.0 * rng.uniform() - 1.0
-                                                                                   : box_muller_normal(rng);
+                                                                                   : standard_normal(rng);
         parameters[index[i]] += static_cast<float>(power * unit);
     }
 }
