@@ -48,12 +48,14 @@ TEST(ParallelFor, RethrowsFirstException)
         {
             EXPECT_EQ(std::string(e.what()), "item 37") << "threads=" << threads;
         }
-        // The loop stops: one thread never gets past item 37; with more, each
-        // other thread finishes at most the item it holds.
+        // One thread never gets past item 37. With several, the others keep
+        // claiming items until the failure is recorded, after the exception
+        // has left the body: how many depends on scheduling (up to all of
+        // them for items this short), so only the one-thread count is exact.
         if (threads == 1)
             EXPECT_EQ(calls.load(), 38);
         else
-            EXPECT_LE(calls.load(), 38 + threads - 1) << "threads=" << threads;
+            EXPECT_LE(calls.load(), 100) << "an item ran twice, threads=" << threads;
     }
 }
 
