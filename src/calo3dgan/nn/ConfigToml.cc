@@ -515,19 +515,7 @@ ArchitectureConfig load_config(std::string const& path)
                   path + ": cannot read the model configuration — check the path");
     if (in.peek() != std::ifstream::traits_type::eof())
         content << in.rdbuf();
-    std::string const text = content.str();
-    check_non_ascii_placement(text, path);
-    toml::table table;
-    try
-    {
-        table = toml::parse(text, std::string_view(path));
-    }
-    catch (toml::parse_error const& e)
-    {
-        throw InputError(path + ": cannot read the model configuration: " + describe_parse_error(e) +
-                         " — check the TOML syntax");
-    }
-    return from_table(table, path);
+    return parse_config(content.str(), path);
 }
 
 std::string to_toml_string(ArchitectureConfig const& config)

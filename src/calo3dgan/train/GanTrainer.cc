@@ -36,7 +36,6 @@ GanTrainer::GanTrainer(nn::ArchitectureConfig config, ShowerDataset const& data,
     CALO_VALIDATE(options_.label_flip_probability >= 0 && options_.label_flip_probability <= 1,
                   "label flip probability must be in [0, 1]");
     CALO_VALIDATE(options_.generator_steps >= 1, "generator steps per batch must be at least 1");
-    CALO_VALIDATE(options_.checkpoint_every >= 0, "--checkpoint-every must not be negative");
     CALO_VALIDATE(data_.reader().shape() == config_.image_shape,
                   "data shape " + data_.reader().shape().to_string() + " does not fit model '" + config_.name +
                       "' (image shape " + config_.image_shape.to_string() + ") — use the matching preset");

@@ -33,8 +33,8 @@ struct GanTrainerOptions
     std::string run_dir;  //!< checkpoints/, latest, history.json
     std::int64_t epochs = 1;  //!< train until this many epochs are complete
     std::int64_t max_batches_per_epoch = 0;  //!< cap per epoch (0: all)
-    //! Also checkpoint every this many batches inside an epoch (0: at the
-    //! end of epochs only), so a fault loses at most this many batches.
+    //! Also checkpoint every this many batches inside an epoch (0 or less:
+    //! at the end of epochs only), so a fault loses at most this many batches.
     std::int64_t checkpoint_every = 0;
     std::uint64_t seed = 1;  //!< master seed: init, shuffles, noise, flips, dropout
     torch::Device device = torch::kCPU;

@@ -1,5 +1,6 @@
 // GanTrainer: one training step and the test losses.
 #include <algorithm>
+#include <optional>
 
 #include "calo3dgan/base/Error.hh"
 #include "calo3dgan/base/Random.hh"
@@ -86,14 +87,13 @@ void GanTrainer::optimizer_step(torch::optim::Optimizer& optimizer, torch::Tenso
         Phase phase(observers_, "backward");
         loss.backward();
     }
-    if (sync_->world_size() > 1)
     {
-        Phase phase(observers_, "gradient allreduce");
+        // Alone there is nothing to average (no phase to show), but a
+        // synchronization that records gradients still sees them.
+        std::optional<Phase> phase;
+        if (sync_->world_size() > 1)
+            phase.emplace(observers_, "gradient allreduce");
         sync_->synchronize(parameters);
-    }
-    else
-    {
-        sync_->synchronize(parameters);  // nothing to average; observers of the gradients may look
     }
     Phase phase(observers_, "optimizer step");
     optimizer.step();
