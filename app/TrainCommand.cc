@@ -46,7 +46,8 @@ struct TrainOptions
     std::string run_dir;
     long long epochs = 0;  //!< 0: from the config
     int batch = 0;  //!< 0: from the config
-    long long steps = 0;
+    long long steps = 0;  //!< total training batches of this invocation (0: no cap)
+    long long batches_per_epoch = 0;  //!< cap per epoch (0: the whole training split)
     long long checkpoint_every = 0;
     double comm_timeout = kDefaultCommTimeoutSeconds;
     std::string device = "cpu";
@@ -92,6 +93,7 @@ nlohmann::json run_summary(TrainOptions const& opt, nn::ArchitectureConfig const
             {"seed", opt.seed},
             {"epochs", config.train.epochs},
             {"steps", opt.steps},
+            {"batches_per_epoch", opt.batches_per_epoch},
             {"checkpoint_every", opt.checkpoint_every},
             {"resume", opt.resume},
             {"test_fraction", opt.test_fraction},
@@ -165,6 +167,7 @@ class EpochValidation final : public train::TrainingObserver
 void train(TrainOptions const& opt, Communicator const& comm)
 {
     CALO_VALIDATE_USAGE(opt.steps >= 0, "--steps must be positive");
+    CALO_VALIDATE_USAGE(opt.batches_per_epoch >= 0, "--batches-per-epoch must be positive");
     CALO_VALIDATE_USAGE(opt.checkpoint_every >= 0, "--checkpoint-every must not be negative");
     CALO_VALIDATE_USAGE(opt.epochs >= 0, "--epochs must be positive");
     CALO_VALIDATE_USAGE(opt.batch >= 0, "--batch must be positive");
@@ -230,7 +233,8 @@ void train(TrainOptions const& opt, Communicator const& comm)
     train::GanTrainerOptions trainer_options;
     trainer_options.run_dir = opt.run_dir;
     trainer_options.epochs = config.train.epochs;
-    trainer_options.max_batches_per_epoch = opt.steps;
+    trainer_options.max_batches_per_epoch = opt.batches_per_epoch;
+    trainer_options.max_steps = opt.steps;
     trainer_options.checkpoint_every = opt.checkpoint_every;
     trainer_options.seed = opt.seed;
     trainer_options.device = device;
@@ -302,7 +306,11 @@ void add_train_command(CLI::App& app)
     cmd->add_option("-o,--output", opt->run_dir, "Run folder: checkpoints/, latest, history.json, config.toml");
     cmd->add_option("--epochs", opt->epochs, "Train until this many epochs are complete (default: config)");
     cmd->add_option("--batch", opt->batch, "Batch size (default: config)");
-    cmd->add_option("--steps", opt->steps, "At most this many batches per epoch (quick runs)");
+    cmd->add_option("--steps", opt->steps,
+                    "Stop after N training batches in all (quick runs); the epoch in progress ends there with its "
+                    "test losses and checkpoint, so `--steps 4` alone trains 4 batches");
+    cmd->add_option("--batches-per-epoch", opt->batches_per_epoch,
+                    "Cut every epoch to at most N batches (0: the whole training split)");
     cmd->add_option("--checkpoint-every", opt->checkpoint_every,
                     "Also checkpoint every N batches inside an epoch, keeping only the newest of these (0: at the end "
                     "of epochs only); a fault then loses at most N batches");

@@ -26,7 +26,7 @@ echo "== inspect the Monte Carlo"
 echo "== train model A briefly (2 epochs of 8 batches of 8 showers: a smoke run, not a physics training)"
 rm -rf "$out/run-a"
 "$calo" train --config "$root/configs/3dgan-a.toml" --data "$out/data-a" -o "$out/run-a" \
-  --epochs 2 --batch 8 --steps 8 --test-events 64 --seed 1 --validate-every 1 --validate-events 100
+  --epochs 2 --batch 8 --batches-per-epoch 8 --test-events 64 --seed 1 --validate-every 1 --validate-events 100
 echo "== generate 500 showers at 100-200 GeV from the latest checkpoint"
 "$calo" generate --checkpoint "$out/run-a" -n 500 --energy 100:200 -o "$out/generated-a.h5" --seed 1 --overwrite
 echo "== inspect the generated showers (same layout and units as the data)"

@@ -18,11 +18,11 @@ q=(-q)
 
 # Training: model A and B, serial and data-parallel (losses in history.json, weights in checkpoints).
 "$calo" "${q[@]}" train --config "$root/configs/3dgan-a.toml" --data "$out/sim-a" -o "$out/train-a" \
-  --epochs 2 --batch 8 --steps 4 --test-events 32 --seed 5 --validate-every 1 --validate-events 64
+  --epochs 2 --batch 8 --batches-per-epoch 4 --test-events 32 --seed 5 --validate-every 1 --validate-events 64
 "$calo" "${q[@]}" train --config "$root/configs/3dgan-b.toml" --data "$out/sim-b" -o "$out/train-b" \
-  --epochs 1 --batch 4 --steps 2 --test-events 16 --seed 6
+  --epochs 1 --batch 4 --batches-per-epoch 2 --test-events 16 --seed 6
 "${mpirun[@]}" "$calo" "${q[@]}" train --config "$root/configs/3dgan-a.toml" --data "$out/sim-a" -o "$out/train-a-mpi" \
-  --epochs 1 --batch 8 --steps 3 --test-events 32 --seed 7
+  --epochs 1 --batch 8 --batches-per-epoch 3 --test-events 32 --seed 7
 
 # Generation: the engine (fp32) and libtorch, from the trained checkpoint.
 "$calo" "${q[@]}" generate --checkpoint "$out/train-a" -n 64 --energy 100:200 -o "$out/gen-engine.h5" --seed 8 --precision fp32

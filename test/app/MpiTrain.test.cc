@@ -73,7 +73,7 @@ class MpiTrain : public ::testing::Test
     static std::string quick(std::string const& run, std::string const& data = "a")
     {
         return "train --config " + source_dir() + "/configs/3dgan-a.toml --data " + (*dir_ / data) + " -o " + run
-               + " --batch 1 --steps 2 --test-events 2";
+               + " --batch 1 --batches-per-epoch 2 --test-events 2";
     }
     static TempDir* dir_;
 };
@@ -170,7 +170,7 @@ TEST_F(MpiTrain, StoppedRankEndsTheJobAtTheCommunicationDeadline)
     std::string const script =
         "( OMP_NUM_THREADS=1 timeout -k 10 120 " + mpirun() + " -np 2 " + calo_binary() + " train --data " +
         (*dir_ / "a") + " -o " + run +
-        " --epochs 100 --batch 1 --steps 6 --test-events 2 --seed 3 --comm-timeout 3 > " + log +
+        " --epochs 100 --batch 1 --batches-per-epoch 6 --test-events 2 --seed 3 --comm-timeout 3 > " + log +
         " 2>&1; echo $? > " + log + ".rc ) &\n"
         // Rank 1 once training has started (rank 0 logged it): past MPI_Init
         "for i in $(seq 1 600); do grep -q 'training model' " + log + " 2>/dev/null && break; sleep 0.1; done\n"

@@ -25,7 +25,7 @@ class TrainCommand : public ::testing::Test
     static std::string quick(std::string const& run)
     {
         return "-q train --config " + source_dir() + "/configs/3dgan-a.toml --data " + (*dir_ / "a") + " -o " + run
-               + " --batch 2 --steps 1 --test-events 2";
+               + " --batch 2 --batches-per-epoch 1 --test-events 2";
     }
     static TempDir* dir_;
 };
@@ -44,6 +44,27 @@ TEST_F(TrainCommand, QuickRunWritesCheckpointsAndResumes)
     auto const resumed = run_calo(quick(run) + " --epochs 2 --resume");
     ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
     EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(run) / "checkpoints/epoch0002.pt"));
+}
+
+TEST_F(TrainCommand, StepsCapTheWholeRun)
+{
+    // 11 training events at batch 2: 5 batches per epoch. `--steps 7` without
+    // --epochs (the preset has 50) trains epoch 1 and 2 batches of epoch 2,
+    // which ends there; the per-epoch cap is --batches-per-epoch.
+    namespace fs = std::filesystem;
+    std::string const run = *dir_ / "run_steps";
+    auto const r = run_calo("-q train --config a --data " + (*dir_ / "a") + " -o " + run +
+                            " --batch 2 --steps 7 --test-events 2");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_TRUE(fs::exists(fs::path(run) / "checkpoints/epoch0001.pt"));
+    EXPECT_TRUE(fs::exists(fs::path(run) / "checkpoints/epoch0002.pt"));
+    EXPECT_FALSE(fs::exists(fs::path(run) / "checkpoints/epoch0003.pt"));
+    // --resume --steps 2 trains 2 more batches: epoch 3, cut short.
+    auto const resumed = run_calo("-q train --config a --data " + (*dir_ / "a") + " -o " + run +
+                                  " --batch 2 --steps 2 --test-events 2 --resume");
+    ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+    EXPECT_TRUE(fs::exists(fs::path(run) / "checkpoints/epoch0003.pt"));
+    EXPECT_FALSE(fs::exists(fs::path(run) / "checkpoints/epoch0004.pt"));
 }
 
 TEST_F(TrainCommand, CtrlCSavesACheckpoint)

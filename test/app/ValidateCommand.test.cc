@@ -87,7 +87,7 @@ TEST_F(ValidateCommand, TrainingRecordsMetricsAndSelectEpochPicksACheckpoint)
 {
     std::string const run = *dir_ / "run";
     auto const t = run_calo("-q train --config " + source_dir() + "/configs/3dgan-a.toml --data " + (*dir_ / "ref")
-                            + " -o " + run + " --batch 2 --steps 1 --test-events 2 --epochs 3 --validate-every 1"
+                            + " -o " + run + " --batch 2 --batches-per-epoch 1 --test-events 2 --epochs 3 --validate-every 1"
                             + " --validate-events 30");
     ASSERT_EQ(t.exit_code, 0) << t.output;
     auto const history = read_json(run + "/history.json");
@@ -103,7 +103,7 @@ TEST_F(ValidateCommand, TrainingRecordsMetricsAndSelectEpochPicksACheckpoint)
     // the same as without it.
     std::string const plain = *dir_ / "run_plain";
     ASSERT_EQ(run_calo("-q train --config " + source_dir() + "/configs/3dgan-a.toml --data " + (*dir_ / "ref") + " -o "
-                       + plain + " --batch 2 --steps 1 --test-events 2 --epochs 3")
+                       + plain + " --batch 2 --batches-per-epoch 1 --test-events 2 --epochs 3")
                   .exit_code,
               0);
     auto const plain_history = read_json(plain + "/history.json");

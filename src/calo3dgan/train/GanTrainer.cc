@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <limits>
 
 #include "calo3dgan/base/AtomicFile.hh"
 #include "calo3dgan/base/Error.hh"
@@ -121,7 +122,9 @@ void GanTrainer::run()
                                             what, epoch + 1, batch + 1,
                                             last_checkpoint.empty() ? "" : " (" + last_checkpoint + ")"));
     };
-    while (position_.epoch < options_.epochs)
+    auto const step_limit =
+        options_.max_steps > 0 ? position_.step + options_.max_steps : std::numeric_limits<std::int64_t>::max();
+    while (position_.epoch < options_.epochs && position_.step < step_limit)
     {
         auto const epoch = position_.epoch;  // 0-based index of the running epoch
         auto const order = data_.epoch_order(epoch);
@@ -131,7 +134,7 @@ void GanTrainer::run()
         std::int64_t counted = 0;
         std::int64_t samples = 0;
         auto const start = std::chrono::steady_clock::now();
-        for (std::int64_t b = position_.batch; b < n_batches; ++b)
+        for (std::int64_t b = position_.batch; b < n_batches && position_.step < step_limit; ++b)
         {
             set_learning_rate(epoch, b);
             TrainBatch real;
@@ -168,9 +171,10 @@ void GanTrainer::run()
             }
             for (auto* observer : observers_) observer->batch_end(progress);
             // Mid-epoch checkpoints bound the work a fault loses; the epoch's
-            // last batch is followed by the end-of-epoch checkpoint anyway.
+            // last batch (or the run's) is followed by the end-of-epoch
+            // checkpoint anyway.
             bool const periodic = options_.checkpoint_every > 0 && (b + 1) % options_.checkpoint_every == 0 &&
-                                  b + 1 < n_batches;
+                                  b + 1 < n_batches && position_.step < step_limit;
             if (periodic && is_writer())
             {
                 Phase phase(observers_, "checkpoint");

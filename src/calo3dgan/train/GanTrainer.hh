@@ -33,6 +33,9 @@ struct GanTrainerOptions
     std::string run_dir;  //!< checkpoints/, latest, history.json
     std::int64_t epochs = 1;  //!< train until this many epochs are complete
     std::int64_t max_batches_per_epoch = 0;  //!< cap per epoch (0: all)
+    //! Stop after this many training batches of this run (0: no cap); the
+    //! epoch in progress ends there, with its test losses and checkpoint.
+    std::int64_t max_steps = 0;
     //! Also checkpoint every this many batches inside an epoch (0 or less:
     //! at the end of epochs only), so a fault loses at most this many batches.
     std::int64_t checkpoint_every = 0;
