@@ -177,13 +177,7 @@ nlohmann::json optional_number(std::optional<double> value)
 
 void write_json(std::string const& path, nlohmann::json const& json)
 {
-    AtomicFile file(path);
-    {
-        std::ofstream out(file.temp_path());
-        out << json.dump(1) << '\n';
-        CALO_VALIDATE(out.good(), "cannot write " + path + " — check the disk");
-    }
-    file.commit();
+    write_file_atomically(path, json.dump(1) + '\n', fs::path(path).filename().string());
 }
 
 //! The options with an exported architecture's learning rate and batch.

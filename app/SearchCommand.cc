@@ -294,13 +294,7 @@ std::string first_difference(nlohmann::json const& now, nlohmann::json const& be
 
 void write_json(std::string const& path, nlohmann::json const& json, int indent = 1)
 {
-    AtomicFile file(path);
-    {
-        std::ofstream out(file.temp_path());
-        out << json.dump(indent) << '\n';
-        CALO_VALIDATE(out.good(), "cannot write " + path + " — check the disk");
-    }
-    file.commit();
+    write_file_atomically(path, json.dump(indent) + '\n', fs::path(path).filename().string());
 }
 
 //! Rank 0's text on every rank.

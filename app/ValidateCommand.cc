@@ -108,12 +108,7 @@ physval::ValidationOptions validation_options(ValidateOptions const& opt)
 
 void write_json(std::string const& path, nlohmann::json const& value)
 {
-    AtomicFile file(path);
-    std::ofstream out(file.temp_path());
-    out << value.dump(1) << '\n';
-    out.close();
-    CALO_VALIDATE(out, "cannot write " + path);
-    file.commit();
+    write_file_atomically(path, value.dump(1) + '\n', fs::path(path).filename().string());
 }
 
 std::string checkpoint_for_epoch(std::string const& run, std::int64_t epoch)

@@ -43,7 +43,7 @@ def main():
     except ReportError as err:
         plotting.fail(PROG, str(err), 1)
     except OSError as err:
-        plotting.fail(PROG, f"{err.filename or ''}: {err.strerror}", 1)
+        plotting.fail(PROG, f"{err.filename}: {err.strerror}" if err.filename else err.strerror, 1)
     print(f"{PROG}: wrote {count} plots and {os.path.join(args.out_dir, 'report.html')}")
     return 0
 

@@ -36,6 +36,12 @@ def run(metrics_path, out_dir, strict, prog="validation_report.py"):
 def write_atomically(path, content):
     """Write `content` to `path` through a temporary file, so no half-written report is left."""
     tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(content)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(content)
+        os.replace(tmp, path)
+    except OSError:
+        # A full disk: the temporary must not be left behind.
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise

@@ -108,13 +108,7 @@ void GeneticTraining::write_checkpoint() const
 {
     if (options_.checkpoint_path.empty() || !comm_.is_root())
         return;
-    AtomicFile file(options_.checkpoint_path);
-    {
-        std::ofstream out(file.temp_path());
-        out << checkpoint().dump() << '\n';
-        CALO_VALIDATE(out.good(), "cannot write the checkpoint (where: " + file.temp_path() + ") — check the disk");
-    }
-    file.commit();
+    write_file_atomically(options_.checkpoint_path, checkpoint().dump() + '\n', "the checkpoint");
 }
 
 void GeneticTraining::resume()
