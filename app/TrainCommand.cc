@@ -51,6 +51,7 @@ struct TrainOptions
     long long checkpoint_every = 0;
     double comm_timeout = kDefaultCommTimeoutSeconds;
     std::string device = "cpu";
+    std::string precision = "fp32";
     std::uint64_t seed = 1;
     bool resume = false;
     std::vector<std::string> overrides;
@@ -102,6 +103,7 @@ nlohmann::json run_summary(TrainOptions const& opt, nn::ArchitectureConfig const
             {"train_events", data.train_size()},
             {"test_split_events", data.test_size()},
             {"device_type", device.is_cpu() ? "cpu" : "cuda"},
+            {"precision", opt.precision},
             {"fusion_mb", opt.fusion_mb},
             {"overlap", !opt.no_overlap},
             {"lr_scaling", opt.lr_scaling},
@@ -238,6 +240,7 @@ void train(TrainOptions const& opt, Communicator const& comm)
     trainer_options.checkpoint_every = opt.checkpoint_every;
     trainer_options.seed = opt.seed;
     trainer_options.device = device;
+    trainer_options.precision = train::parse_precision(opt.precision);
     trainer_options.max_test_events = static_cast<std::size_t>(opt.test_events);
     CALO_VALIDATE_USAGE(opt.validate_every >= 0, "--validate-every must not be negative");
     CALO_VALIDATE_USAGE(opt.validate_events > 0, "--validate-events must be positive");
@@ -315,6 +318,11 @@ void add_train_command(CLI::App& app)
                     "Also checkpoint every N batches inside an epoch, keeping only the newest of these (0: at the end "
                     "of epochs only); a fault then loses at most N batches");
     cmd->add_option("--device", opt->device, "cpu, cuda or cuda:N")->capture_default_str();
+    cmd->add_option("--precision", opt->precision,
+                    "fp32, or bf16: convolutions and matrix products in bfloat16 (autocast) with fp32 weights, "
+                    "optimizer state and losses; recorded in checkpoints, and --resume keeps it")
+        ->check(CLI::IsMember({"fp32", "bf16"}))
+        ->capture_default_str();
     cmd->add_option("--seed", opt->seed, "Master seed: initialisation, shuffles, noise, dropout")
         ->capture_default_str();
     cmd->add_flag("--resume", opt->resume, "Continue the run in -o from its latest checkpoint");

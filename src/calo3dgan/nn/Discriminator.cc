@@ -72,7 +72,8 @@ DiscriminatorOutput DiscriminatorImpl::forward(torch::Tensor const& images)
     out.logit = generation_->forward(h);
     out.probability = torch::sigmoid(out.logit);
     out.energy = auxiliary_->forward(h);
-    auto const energies = undo_power(images, config_.power);
+    // The physics heads sum cells in fp32 even when the images are bf16.
+    auto const energies = undo_power(images.to(torch::kFloat), config_.power);
     out.ecal = ecal_sum(energies);
     if (config_.has_angle_head())
         out.angle = ecal_angle(energies);

@@ -19,6 +19,7 @@
 #include "calo3dgan/nn/Discriminator.hh"
 #include "calo3dgan/nn/Generator.hh"
 #include "calo3dgan/train/GradientSynchronization.hh"
+#include "calo3dgan/train/Precision.hh"
 #include "calo3dgan/train/ShowerDataset.hh"
 #include "calo3dgan/train/StepLosses.hh"
 #include "calo3dgan/train/TrainBatch.hh"
@@ -48,6 +49,8 @@ struct GanTrainerOptions
     //! False keeps batch normalisation in inference mode during the steps
     //! (to compare data-parallel with serial steps exactly).
     bool batchnorm_training = true;
+    //! fp32, or bf16 autocast for the networks' forward passes.
+    Precision precision = Precision::fp32;
     bool progress = true;  //!< progress bar on a terminal (writer only)
 };
 
@@ -115,6 +118,8 @@ class GanTrainer
   private:
     class Phase;
 
+    //! D's forward pass in the training precision.
+    nn::DiscriminatorOutput forward_discriminator(torch::Tensor const& images);
     LossValues discriminator_loss(nn::DiscriminatorOutput const& out, torch::Tensor const& labels,
                                   torch::Tensor const& y, torch::Tensor const& theta, torch::Tensor const& ecal,
                                   torch::Tensor* total);

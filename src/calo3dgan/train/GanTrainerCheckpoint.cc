@@ -48,7 +48,8 @@ nlohmann::json GanTrainer::result_knobs() const
 {
     return {{"label_flip_probability", options_.label_flip_probability},
             {"generator_steps", options_.generator_steps},
-            {"batchnorm_training", options_.batchnorm_training}};
+            {"batchnorm_training", options_.batchnorm_training},
+            {"precision", to_string(options_.precision)}};
 }
 
 std::string GanTrainer::save_checkpoint()

@@ -62,11 +62,13 @@ LossValues GanTrainer::discriminator_loss(nn::DiscriminatorOutput const& out, to
                                           torch::Tensor const& y, torch::Tensor const& theta,
                                           torch::Tensor const& ecal, torch::Tensor* total)
 {
-    std::vector<torch::Tensor> parts{clipped_binary_cross_entropy(out.probability, labels),
-                                     mean_absolute_percentage_error(out.energy, y)};
+    // Losses in fp32 whatever the precision of the networks.
+    auto const fp32 = [](torch::Tensor const& t) { return t.to(torch::kFloat); };
+    std::vector<torch::Tensor> parts{clipped_binary_cross_entropy(fp32(out.probability), labels),
+                                     mean_absolute_percentage_error(fp32(out.energy), y)};
     if (config_.has_angle_head())
-        parts.push_back(mean_absolute_error(out.angle, theta));
-    parts.push_back(mean_absolute_percentage_error(out.ecal, ecal));
+        parts.push_back(mean_absolute_error(fp32(out.angle), theta));
+    parts.push_back(mean_absolute_percentage_error(fp32(out.ecal), ecal));
     auto const& w = config_.train.loss_weights;
     CALO_ASSERT(w.size() == parts.size());  // checked by nn::validate
     torch::Tensor sum = w[0] * parts[0];
@@ -109,6 +111,12 @@ void GanTrainer::set_learning_rate(std::int64_t epoch, std::int64_t batch)
     }
 }
 
+nn::DiscriminatorOutput GanTrainer::forward_discriminator(torch::Tensor const& images)
+{
+    AutocastScope autocast(options_.precision, options_.device);
+    return discriminator_->forward(images);
+}
+
 StepLosses GanTrainer::train_step(TrainBatch const& real, std::int64_t step, std::int64_t first_sample)
 {
     auto const device = options_.device;
@@ -128,6 +136,7 @@ StepLosses GanTrainer::train_step(TrainBatch const& real, std::int64_t step, std
         Phase phase(observers_, "fakes");
         torch::NoGradGuard no_grad;
         generator_->eval();
+        AutocastScope autocast(options_.precision, device);
         fakes = generator_->forward(draws.noise(config_, d_draw, n), fake.conditions);
     }
     losses.fakes_empty = fakes.sum().item<double>() == 0.0;
@@ -141,7 +150,7 @@ StepLosses GanTrainer::train_step(TrainBatch const& real, std::int64_t step, std
         torch::Tensor loss;
         auto const labels = draws.labels(StepDraw::real_labels, n, 1.0f, flip);
         losses.discriminator_real =
-            discriminator_loss(discriminator_->forward(real.images), labels, real.y, real.theta, real.ecal, &loss);
+            discriminator_loss(forward_discriminator(real.images), labels, real.y, real.theta, real.ecal, &loss);
         optimizer_step(*optimizer_d_, loss, d_params);
     }
     {
@@ -149,7 +158,7 @@ StepLosses GanTrainer::train_step(TrainBatch const& real, std::int64_t step, std
         torch::Tensor loss;
         auto const labels = draws.labels(StepDraw::fake_labels, n, 0.0f, flip);
         losses.discriminator_fake =
-            discriminator_loss(discriminator_->forward(fakes), labels, fake.y, real.theta, fake.ecal, &loss);
+            discriminator_loss(forward_discriminator(fakes), labels, fake.y, real.theta, fake.ecal, &loss);
         optimizer_step(*optimizer_d_, loss, d_params);
     }
 
@@ -164,7 +173,11 @@ StepLosses GanTrainer::train_step(TrainBatch const& real, std::int64_t step, std
         auto const draw = static_cast<std::uint64_t>(StepDraw::first_generator_update) + k;
         fake = fake_targets(config_, real, draws, draw);
         torch::Tensor loss;
-        auto const out = discriminator_->forward(generator_->forward(draws.noise(config_, draw, n), fake.conditions));
+        nn::DiscriminatorOutput out;
+        {
+            AutocastScope autocast(options_.precision, device);
+            out = discriminator_->forward(generator_->forward(draws.noise(config_, draw, n), fake.conditions));
+        }
         losses.generator += discriminator_loss(out, ones, fake.y, real.theta, fake.ecal, &loss);
         optimizer_step(*optimizer_g_, loss, g_params);
     }
@@ -179,6 +192,7 @@ StepLosses GanTrainer::evaluate_test(std::int64_t epoch)
     generator_->eval();
     discriminator_->eval();
     auto const device = options_.device;
+    AutocastScope autocast(options_.precision, device);
     std::size_t n_test = data_.test_size();
     if (options_.max_test_events > 0)
         n_test = std::min(n_test, options_.max_test_events);
