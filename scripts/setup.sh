@@ -8,6 +8,7 @@ packages=(
   libtorch-dev libopenblas0-pthread
   libhdf5-dev
   libopenmpi-dev openmpi-bin
+  iproute2  # ip, tc: the multi-host fault tests (test/app/MultiHost)
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libdnnl-dev libdeflate-dev libeigen3-dev
