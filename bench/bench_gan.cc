@@ -115,6 +115,7 @@ struct RunOptions
     long long gen_warmup = 1;  //!< untimed generation calls
     long long gen_steps = 3;  //!< timed generation calls
     std::string device = "cpu";  //!< cpu or cuda
+    std::string precision = "fp32";  //!< fp32 or bf16 (autocast)
     std::uint64_t seed = 1;
     std::string profile;  //!< prefix of the profiler's traces; empty: no profile
     std::string turn_in, turn_out;  //!< turn-taking pipes; empty: none
@@ -169,6 +170,7 @@ int run(RunOptions const& options)
     trainer_options.run_dir.clear();  // no checkpoints or history: only train_step is used
     trainer_options.seed = seed;
     trainer_options.device = device;
+    trainer_options.precision = calo::train::parse_precision(options.precision);
     trainer_options.progress = false;
     calo::train::GanTrainer trainer(config, data, trainer_options);
 
@@ -239,6 +241,7 @@ int run(RunOptions const& options)
         {
             torch::NoGradGuard no_grad;
             generator->eval();
+            calo::train::AutocastScope autocast(trainer_options.precision, device);
             auto const inputs = latent.sample(gen_batch, device);
             auto const images = generator->forward(inputs.noise, inputs.conditions);
             sync();
@@ -259,6 +262,7 @@ int run(RunOptions const& options)
     double const train_seconds = load_seconds + step_seconds;
     nlohmann::json const result = {
         {"implementation", "c++"},
+        {"precision", options.precision},
         {"model", model},
         {"device", device_name},
         {"threads", at::get_num_threads()},
@@ -326,6 +330,9 @@ int main(int argc, char** argv)
     run_command->add_option("--gen-warmup", run_options.gen_warmup, "Untimed generation calls")->capture_default_str();
     run_command->add_option("--gen-steps", run_options.gen_steps, "Timed generation calls")->capture_default_str();
     run_command->add_option("--device", run_options.device, "cpu or cuda")->capture_default_str();
+    run_command->add_option("--precision", run_options.precision, "fp32, or bf16 (autocast, fp32 master weights)")
+        ->check(CLI::IsMember({"fp32", "bf16"}))
+        ->capture_default_str();
     run_command->add_option("--seed", run_options.seed, "Master seed")->capture_default_str();
     run_command->add_option("--profile", run_options.profile,
                             "Record the last timed step and call as Chrome traces PREFIX.train.json, PREFIX.gen.json");

@@ -2,10 +2,11 @@
 # Side-by-side benchmark of the C++ 3DGAN (bench/bench_gan.cc) and the PyTorch
 # reference (scripts/reference/bench_reference.py): training real samples/s
 # and generated showers/s, same model, loop, batch, data and thread count,
-# in one invocation. Writes bench/results/gan_comparison.{json,md}.
+# in one invocation. Writes bench/results/gan_comparison.{json,md}
+# (gan_comparison_bf16.* with --precision bf16: PyTorch's bf16 autocast).
 #
 #   bench/run_gan_comparison.sh [--build-dir build-bench] [--threads "2 1"]
-#       [--device cpu|cuda] [--batch-a 16] [--warmup 3] [--steps 5]
+#       [--device cpu|cuda] [--precision fp32|bf16] [--batch-a 16] [--warmup 3] [--steps 5]
 #       [--gen-batch 128] [--gen-warmup 1] [--gen-steps 3]
 #       [--with-b] [--batch-b 8] [--out-dir bench/results]
 #
@@ -26,6 +27,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir=build-bench
 threads_list="2 1"
 device=cpu
+precision=fp32
 batch_a=16
 batch_b=8
 warmup=3
@@ -43,6 +45,7 @@ while [[ $# -gt 0 ]]; do
     --build-dir) build_dir=$2; shift 2 ;;
     --threads) threads_list=$2; shift 2 ;;
     --device) device=$2; shift 2 ;;
+    --precision) precision=$2; shift 2 ;;
     --batch-a) batch_a=$2; shift 2 ;;
     --batch-b) batch_b=$2; shift 2 ;;
     --warmup) warmup=$2; shift 2 ;;
@@ -52,7 +55,7 @@ while [[ $# -gt 0 ]]; do
     --gen-steps) gen_steps=$2; shift 2 ;;
     --with-b) with_b=1; shift ;;
     --out-dir) out_dir=$2; shift 2 ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "run_gan_comparison.sh: unknown option '$1' — see --help" >&2; exit 2 ;;
   esac
 done
@@ -86,7 +89,8 @@ cat > "$work/orchestrate.py" <<'EOF'
 """Run both sides of each case in turns, then write the JSON and markdown."""
 import datetime, json, os, platform, subprocess, sys, time
 
-(work, out_dir, command, bench_gan, python, device, gen_batch, cases) = sys.argv[1:9]
+(work, out_dir, command, bench_gan, python, device, gen_batch, cases, precision) = sys.argv[1:10]
+STEM = "gan_comparison" if precision == "fp32" else f"gan_comparison_{precision}"
 
 
 def probe():
@@ -115,7 +119,8 @@ def run_case(model, batch, warmup, steps, gen_warmup, gen_steps, threads):
     tag = f"{model}_t{threads}"
     args = ["--model", model, "--data", f"{work}/showers_{model}.h5", "--threads", str(threads),
             "--batch", str(batch), "--warmup", str(warmup), "--steps", str(steps), "--gen-batch", gen_batch,
-            "--gen-warmup", str(gen_warmup), "--gen-steps", str(gen_steps), "--device", device]
+            "--gen-warmup", str(gen_warmup), "--gen-steps", str(gen_steps), "--device", device,
+            "--precision", precision]
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     sides = {}
     for side, cmd in (("cxx", [bench_gan, "run"]), ("pytorch", [python, "scripts/reference/bench_reference.py"])):
@@ -234,7 +239,7 @@ def main():
     machine["pytorch"] = summaries[0]["pytorch"]["torch_version"]
     machine["device"] = device
     result = {"command": command, "elapsed_seconds": elapsed, "machine": machine, "cases": summaries}
-    with open(os.path.join(out_dir, "gan_comparison.json"), "w") as f:
+    with open(os.path.join(out_dir, f"{STEM}.json"), "w") as f:
         json.dump(result, f, indent=2)
 
     lines = [
@@ -285,7 +290,7 @@ def main():
                 f"| {c['model'].upper()} | {c['threads']} | {'C++' if side == 'cxx' else 'PyTorch'} | "
                 f"{fmt(r['load_seconds_per_step'], 2)} | {listing('step_seconds')} | "
                 f"{listing('warmup_step_seconds')} | {listing('gen_call_seconds')} | {fmt(cpu, 3)} |")
-    with open(os.path.join(out_dir, "gan_comparison.md"), "w") as f:
+    with open(os.path.join(out_dir, f"{STEM}.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
 
@@ -293,4 +298,4 @@ def main():
 main()
 EOF
 
-"$python" "$work/orchestrate.py" "$work" "$out_dir" "$command_line" "$bench_gan" "$python" "$device" "$gen_batch" "$cases"
+"$python" "$work/orchestrate.py" "$work" "$out_dir" "$command_line" "$bench_gan" "$python" "$device" "$gen_batch" "$cases" "$precision"

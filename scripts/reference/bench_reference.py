@@ -139,8 +139,9 @@ def ecal_fit(y, xscale=100.0):
 
 
 class Reference3DGAN:
-    def __init__(self, model, device, flip=0.05):
+    def __init__(self, model, device, flip=0.05, precision="fp32"):
         self.model = model
+        self.precision = precision
         self.device = device
         self.flip = flip
         self.G = models.build(model, "generator").to(device)
@@ -172,6 +173,16 @@ class Reference3DGAN:
             return y, y, None, ecal_fit(y)
         return torch.cat([real["y"], real["theta"]], dim=1), real["y"], real["theta"], real["ecal"]
 
+    def autocast(self):
+        """PyTorch's own bf16 autocast for the forward passes (--precision bf16)."""
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.precision == "bf16")
+
+    def discriminate(self, images):
+        """D's outputs, in fp32 for the losses."""
+        with self.autocast():
+            out = self.D(images)
+        return {k: v.float() for k, v in out.items()}
+
     def noise(self, n):
         return torch.randn(n, self.noise_size, device=self.device)
 
@@ -180,17 +191,17 @@ class Reference3DGAN:
         theta = real.get("theta")
         cond, y_fake, theta_fake, ecal_fake = self.fake_conditions(real)
         self.G.eval()
-        with torch.no_grad():
+        with torch.no_grad(), self.autocast():
             fakes = self.G(self.noise(n), cond)
 
         self.D.train()
         for p in self.D.parameters():
             p.requires_grad_(True)
-        total, d_real = self.loss(self.D(real["images"]), self.labels(n, 1.0), real["y"], theta, real["ecal"])
+        total, d_real = self.loss(self.discriminate(real["images"]), self.labels(n, 1.0), real["y"], theta, real["ecal"])
         self.opt_d.zero_grad()
         total.backward()
         self.opt_d.step()
-        total, d_fake = self.loss(self.D(fakes), self.labels(n, 0.0), y_fake, theta_fake, ecal_fake)
+        total, d_fake = self.loss(self.discriminate(fakes), self.labels(n, 0.0), y_fake, theta_fake, ecal_fake)
         self.opt_d.zero_grad()
         total.backward()
         self.opt_d.step()
@@ -202,7 +213,9 @@ class Reference3DGAN:
         g_losses = []
         for _ in range(2):
             cond, y_fake, theta_fake, ecal_fake = self.fake_conditions(real)
-            total, parts = self.loss(self.D(self.G(self.noise(n), cond)), ones, y_fake, theta_fake, ecal_fake)
+            with self.autocast():
+                images = self.G(self.noise(n), cond)
+            total, parts = self.loss(self.discriminate(images), ones, y_fake, theta_fake, ecal_fake)
             self.opt_g.zero_grad()
             total.backward()
             self.opt_g.step()
@@ -211,7 +224,7 @@ class Reference3DGAN:
 
     def generate(self, n):
         self.G.eval()
-        with torch.no_grad():
+        with torch.no_grad(), self.autocast():
             if self.model == "a":
                 cond = torch.empty(n, 1, device=self.device).uniform_(0.1, 5.0)
             else:
@@ -261,6 +274,8 @@ def main():
     parser.add_argument("--gen-steps", type=int, default=3)
     parser.add_argument("--test-fraction", type=float, default=0.1)
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
+                        help="bf16: PyTorch's bf16 autocast for the forward passes, fp32 weights and losses")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--profile", metavar="PREFIX",
                         help="Chrome traces PREFIX.train.json and PREFIX.gen.json of the last timed training step "
@@ -273,7 +288,7 @@ def main():
     torch.manual_seed(args.seed)
     device = torch.device(args.device)
     data = RealShowers(args.data, args.model, args.test_fraction, args.seed)
-    gan = Reference3DGAN(args.model, device)
+    gan = Reference3DGAN(args.model, device, precision=args.precision)
     turns = Turns(args.turn_in, args.turn_out)
 
     # process_time: CPU time of all threads, which on a virtual machine leaves
@@ -333,6 +348,7 @@ def main():
         "implementation": "pytorch",
         "model": args.model,
         "device": args.device,
+        "precision": args.precision,
         "threads": torch.get_num_threads(),
         "omp_num_threads_env": os.environ.get("OMP_NUM_THREADS"),
         "torch_version": torch.__version__,

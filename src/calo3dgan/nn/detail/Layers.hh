@@ -5,6 +5,7 @@
 
 #include "../ArchitectureConfig.hh"
 #include "Convolution.hh"
+#include "Dropout.hh"
 #include "PhaseConvolution.hh"
 
 namespace calo::nn::detail
@@ -197,7 +198,7 @@ inline torch::Tensor block_forward(torch::Tensor x, ConvBlockConfig const& block
     if (!batchnorm.is_empty())
         x = batchnorm->forward(x.to(batchnorm->weight.scalar_type()));
     if (block.dropout > 0)
-        x = F::dropout(x, F::DropoutFuncOptions().p(block.dropout).training(training));
+        x = detail::dropout(x, block.dropout, training);
     return x;
 }
 }  // namespace calo::nn::detail
