@@ -330,6 +330,38 @@ TEST(DatasetReader, CorruptChunkGivesInputErrorWithHdf5Detail)
     expect_mentions(message, {"cannot read events 0 to 2", path, "inflate"});
 }
 
+// Found by fuzz/DatasetReaderFuzzer.cc: HDF5 keeps bookkeeping for each chunk
+// a read touches, so one-cell chunks cost 1.6 s and 750 MB for 4 events.
+TEST(DatasetReader, ChunksTooSmallAreRefusedAndSmallOnesAreReadInParts)
+{
+    test::TempDir dir;
+    std::string const tiny = dir / "tiny_chunks.h5";
+    std::string const small = dir / "small_chunks.h5";
+    // ECAL[i, x, y, z] = i + x / 100; in 625 chunks per event (read 4 events at a time) or 15625.
+    std::ofstream(dir / "write.py") << "import h5py, numpy as np, sys\n"
+                                       "n = 40\n"
+                                       "ecal = (np.arange(n)[:, None, None, None] + np.arange(25)[None, :, None, None] / 100.0"
+                                       " + np.zeros((n, 25, 25, 25))).astype(np.float32)\n"
+                                       "for path, chunks in ((sys.argv[1], (1, 1, 1, 1)), (sys.argv[2], (1, 5, 5, 1))):\n"
+                                       "    with h5py.File(path, 'w') as f:\n"
+                                       "        f.create_dataset('ECAL', data=ecal[:2] if chunks[1] == 1 else ecal, chunks=chunks)\n"
+                                       "        f['energy'] = np.arange(1, n + 1, dtype=np.float32)[:2 if chunks[1] == 1 else n]\n";
+    auto const result = test::run_command(test::python() + " " + (dir / "write.py") + " " + tiny + " " + small);
+    ASSERT_EQ(result.exit_code, 0) << result.output;
+
+    auto const message = test::error_message([&] { DatasetReader reader({tiny}); });
+    expect_mentions(message, {tiny, "`ECAL`", "(1,1,1,1)", "h5repack -l ECAL:CHUNK=1x25x25x25"});
+
+    DatasetReader const reader({small});
+    auto const batch = reader.read(1, 38);  // ten parts, the first and last not aligned
+    ASSERT_EQ(batch.size(), 38u);
+    for (std::size_t i = 0; i < batch.size(); ++i)
+    {
+        EXPECT_EQ(batch.energy_gev[i], static_cast<float>(i + 2));
+        EXPECT_FLOAT_EQ(batch.image(i)[batch.shape.index(24, 3, 7)], static_cast<float>(i + 1) + 0.24f);
+    }
+}
+
 TEST(DatasetReader, IsMovable)
 {
     auto const& fx = test::lcd_fixtures();

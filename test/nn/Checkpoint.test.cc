@@ -275,6 +275,59 @@ TEST(Checkpoint, DamagedAndForeignFilesAreClearErrors)
     EXPECT_CONTAINS(shapes, "generator tensor batchnorm1.bias has shape (7), the config gives (6)");
 }
 
+// Found by fuzz/CheckpointFuzzer.cc: a damaged type name in the archive made
+// libtorch throw a torch::jit::ErrorReport (or std::out_of_range for the name
+// of another type), not a c10::Error, which escaped the loader with several
+// lines of TorchScript source.
+TEST(Checkpoint, DamagedTorchScriptTypeIsOneLineInputError)
+{
+    test::TempDir dir;
+    std::string const path = dir / "damaged_code.pt";
+    save_checkpoint(path, "{}");
+    std::string bytes;
+    {
+        std::ifstream in(path, std::ios::binary);
+        bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    // The class of a submodule in the archive's pickle ("c__torch__.___torch_mangle_1\nModule\n"):
+    // one letter changed, so that its TorchScript type is unknown.
+    auto const global = bytes.find("c__torch__.___torch_mangle_1\nModule\n");
+    ASSERT_NE(global, std::string::npos);
+    bytes[bytes.find("Module", global) + 5] = 'f';
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+
+    auto const message = test::error_message([&] { load_checkpoint(path); });
+    EXPECT_CONTAINS(message, "cannot read checkpoint");
+    EXPECT_CONTAINS(message, path);
+    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+}
+
+// Found by fuzz/CheckpointFuzzer.cc: the networks are built from the config
+// before the stored tensors are compared, so a config edited to a million
+// filters made a small file allocate gigabytes.
+TEST(Checkpoint, ConfigDeclaringMoreThanTheFileHoldsIsRefusedBeforeBuilding)
+{
+    test::TempDir dir;
+    std::string const path = dir / "huge_config.pt";
+    auto huge = preset_a();
+    huge.generator.blocks[0].filters = 1000000;  // 2.9e9 generator values
+    {
+        torch::serialize::OutputArchive archive;
+        archive.write("calo3dgan_checkpoint_format", c10::IValue(std::int64_t(1)));
+        archive.write("config_toml", c10::IValue(to_toml_string(huge)));
+        archive.write("metadata_json", c10::IValue(std::string("{}")));
+        torch::serialize::OutputArchive generator;
+        Generator(preset_a(), 1)->save(generator);
+        archive.write("generator", generator);
+        archive.write("has_discriminator", c10::IValue(false));
+        archive.save_to(path);
+    }
+    auto const message = test::error_message([&] { load_checkpoint(path); });
+    EXPECT_CONTAINS(message, "does not match its own config");
+    EXPECT_CONTAINS(message, "the config declares networks of");
+    EXPECT_CONTAINS(message, path);
+}
+
 TEST(Checkpoint, UnwritablePathLeavesNothingBehind)
 {
     test::TempDir dir;

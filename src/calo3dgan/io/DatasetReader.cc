@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <sstream>
 
 #include "calo3dgan/base/Error.hh"
@@ -40,6 +41,7 @@ struct OpenFile
     ScalarSource theta;
     ScalarSource mtheta;
     ScalarSource pdg;
+    hsize_t events_per_read = std::numeric_limits<hsize_t>::max();  //!< see chunk_limited_events
 };
 
 std::vector<hsize_t> dims_of(H5::DataSet const& dataset)
@@ -119,6 +121,47 @@ std::vector<std::string> expand_inputs(std::vector<std::string> const& inputs)
     return files;
 }
 
+/*!
+ * HDF5 1.10 keeps a few kB of bookkeeping for every chunk one read touches
+ * (found by fuzz/DatasetReaderFuzzer.cc: 4 events of an `ECAL` stored in
+ * one-cell chunks took 1.6 s and 750 MB, so a batch of 128 would take
+ * 24 GB). One event may span at most kMaxChunksPerEvent chunks of a dataset
+ * (h5py's automatic chunking gives at most about 1,200), and reads are split
+ * so that each touches at most kMaxChunksPerRead.
+ */
+constexpr hsize_t kMaxChunksPerEvent = 4096;
+constexpr hsize_t kMaxChunksPerRead = 4096;
+
+//! How many events one read of `dataset` may cover; InputError if one event
+//! spans more than kMaxChunksPerEvent of its chunks.
+hsize_t chunk_limited_events(H5::DataSet const& dataset, std::string const& name, std::string const& path)
+{
+    H5::DSetCreatPropList const creation = dataset.getCreatePlist();
+    std::vector<hsize_t> const dims = dims_of(dataset);
+    if (creation.getLayout() != H5D_CHUNKED || dims.empty())
+        return std::numeric_limits<hsize_t>::max();
+    std::vector<hsize_t> chunk(dims.size(), 1);
+    creation.getChunk(static_cast<int>(chunk.size()), chunk.data());
+    for (auto& c : chunk) c = std::max<hsize_t>(c, 1);
+    hsize_t per_event = 1;
+    for (std::size_t i = 1; i < dims.size(); ++i)
+    {
+        per_event *= (dims[i] + chunk[i] - 1) / chunk[i];
+        if (per_event > kMaxChunksPerEvent)
+        {
+            std::string one_event = "1";
+            for (std::size_t k = 1; k < dims.size(); ++k) one_event += "x" + std::to_string(dims[k]);
+            throw InputError("dataset `" + name + "` is stored in chunks of " + describe_dims(chunk) +
+                             " values, more than " + std::to_string(kMaxChunksPerEvent) +
+                             " chunks for each event (where: " + path + ") — rewrite the file with larger chunks: " +
+                             "h5repack -l " + name + ":CHUNK=" + one_event + " IN OUT");
+        }
+    }
+    // A read of n events touches at most n / chunk[0] + 2 chunk rows along the event axis.
+    hsize_t const rows = kMaxChunksPerRead / per_event;
+    return rows > 2 ? (rows - 2) * chunk[0] : 1;
+}
+
 [[noreturn]] void bad_dataset(std::string const& path, std::string const& what, std::string const& hint)
 {
     throw InputError(what + " (where: " + path + ") — " + hint);
@@ -190,6 +233,7 @@ OpenFile open_file(std::string const& path, FileInfo& info)
     }
     info.layout = *layout;
     hsize_t const events = ecal_dims[0];
+    open.events_per_read = chunk_limited_events(open.ecal, "ECAL", path);
 
     // Primary energy: `energy`, else `target` column 1.
     open.energy = open_vector(file, "energy", events, path);
@@ -257,6 +301,15 @@ OpenFile open_file(std::string const& path, FileInfo& info)
     {
         open.pdg = target;
         open.pdg.column = 0;
+    }
+    for (auto const* source : {&open.energy, &open.theta, &open.mtheta, &open.pdg})
+    {
+        if (source->kind != Column::none)
+        {
+            std::string const name = source->dataset.getObjName();  // "/energy"
+            open.events_per_read =
+                std::min(open.events_per_read, chunk_limited_events(source->dataset, name.substr(1), path));
+        }
     }
 
     if (file.attrExists("calo3dgan"))
@@ -395,20 +448,28 @@ void DatasetReader::read_file_range(std::size_t file, std::size_t first, std::si
     std::size_t const cells_per_event = shape_.size();
     try
     {
-        hsize_t const start[4] = {first, 0, 0, 0};
-        hsize_t const block[4] = {count, static_cast<hsize_t>(shape_.nx), static_cast<hsize_t>(shape_.ny),
-                                  static_cast<hsize_t>(shape_.nz)};
-        H5::DataSpace file_space = open.ecal.getSpace();
-        file_space.selectHyperslab(H5S_SELECT_SET, block, start);
-        H5::DataSpace mem_space(4, block);
-        open.ecal.read(batch.cells.data() + out * cells_per_event, H5::PredType::NATIVE_FLOAT, mem_space, file_space);
-        read_scalar(open.energy, first, count, batch.energy_gev.data() + out);
-        if (has_theta_)
-            read_scalar(open.theta, first, count, batch.theta_rad.data() + out);
-        if (has_mtheta_)
-            read_scalar(open.mtheta, first, count, batch.measured_angle_rad.data() + out);
-        if (has_pdg_id_)
-            read_scalar(open.pdg, first, count, batch.pdg_id.data() + out);
+        // In parts that touch a bounded number of chunks each (see chunk_limited_events).
+        for (std::size_t done = 0; done < count; done += open.events_per_read)
+        {
+            hsize_t const part = std::min<hsize_t>(count - done, open.events_per_read);
+            hsize_t const from = first + done;
+            std::size_t const to = out + done;
+            hsize_t const start[4] = {from, 0, 0, 0};
+            hsize_t const block[4] = {part, static_cast<hsize_t>(shape_.nx), static_cast<hsize_t>(shape_.ny),
+                                      static_cast<hsize_t>(shape_.nz)};
+            H5::DataSpace file_space = open.ecal.getSpace();
+            file_space.selectHyperslab(H5S_SELECT_SET, block, start);
+            H5::DataSpace mem_space(4, block);
+            open.ecal.read(batch.cells.data() + to * cells_per_event, H5::PredType::NATIVE_FLOAT, mem_space,
+                           file_space);
+            read_scalar(open.energy, from, part, batch.energy_gev.data() + to);
+            if (has_theta_)
+                read_scalar(open.theta, from, part, batch.theta_rad.data() + to);
+            if (has_mtheta_)
+                read_scalar(open.mtheta, from, part, batch.measured_angle_rad.data() + to);
+            if (has_pdg_id_)
+                read_scalar(open.pdg, from, part, batch.pdg_id.data() + to);
+        }
     }
     catch (...)
     {

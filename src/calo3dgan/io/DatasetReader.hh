@@ -45,7 +45,8 @@ class DatasetReader
     //! file and checks keys, ranks, shapes and event counts without reading
     //! the data. Throws a one-line InputError naming file and dataset for: no
     //! files, a missing path, a non-HDF5 file, missing `ECAL`, missing energy,
-    //! a wrong rank or shape, inconsistent event counts, mixed layouts.
+    //! a wrong rank or shape, inconsistent event counts, mixed layouts, and
+    //! chunks so small that one event spans more than 4,096 of them.
     explicit DatasetReader(std::vector<std::string> const& inputs);
     ~DatasetReader();
     DatasetReader(DatasetReader&&) noexcept;

@@ -1,6 +1,7 @@
 #include "calo3dgan/nn/Checkpoint.hh"
 
 #include <cstdint>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -10,6 +11,7 @@
 #include "calo3dgan/base/AtomicFile.hh"
 #include "calo3dgan/base/Error.hh"
 #include "calo3dgan/nn/ConfigToml.hh"
+#include "calo3dgan/nn/LayerTable.hh"
 
 namespace fs = std::filesystem;
 
@@ -19,6 +21,20 @@ namespace
 {
 constexpr char const kFormatKey[] = "calo3dgan_checkpoint_format";
 constexpr std::int64_t kFormatVersion = 1;
+
+/*!
+ * What libtorch says about a damaged archive, on one line. Besides c10::Error
+ * its loader throws torch::jit::ErrorReport (with the TorchScript source
+ * around the fault on the following lines) or std::out_of_range for damaged
+ * type names in the archive's pickle (found by fuzz/CheckpointFuzzer.cc).
+ */
+std::string torch_message(std::exception const& e)
+{
+    auto const* c10_error = dynamic_cast<c10::Error const*>(&e);
+    std::string text = c10_error ? c10_error->what_without_backtrace() : e.what();
+    text.erase(0, text.find_first_not_of(" \n"));
+    return text.substr(0, text.find('\n'));
+}
 
 std::string read_string(torch::serialize::InputArchive& archive, char const* key, std::string const& path)
 {
@@ -116,6 +132,27 @@ void load_with_shapes(torch::nn::Module& module, torch::serialize::InputArchive&
                           ") — the file was changed or written by another program");
     }
 }
+
+/*!
+ * The networks are built from the config before the file's tensors replace
+ * theirs, so a config edited to declare a million filters made a checkpoint
+ * of kilobytes allocate 12.5 GB (found by fuzz/CheckpointFuzzer.cc). The
+ * file stores every parameter and buffer the config declares in four bytes;
+ * the config may declare at most one value per byte of the file, which
+ * bounds memory by four times the file size and leaves smaller damage (a
+ * missing tensor) to the comparison that names it.
+ */
+void check_declared_size(ArchitectureConfig const& config, bool with_discriminator, std::string const& path)
+{
+    std::int64_t values = count_parameters(describe_generator(config)).total();
+    if (with_discriminator)
+        values += count_parameters(describe_discriminator(config)).total();
+    auto const bytes = fs::file_size(path);
+    CALO_VALIDATE(static_cast<std::uintmax_t>(values) <= bytes,
+                  "checkpoint does not match its own config (where: " + path + ": the config declares networks of " +
+                      std::to_string(values) + " values, the file holds " + std::to_string(bytes) +
+                      " bytes) — the file was changed or written by another program");
+}
 }  // namespace
 
 LoadedCheckpoint load_checkpoint(std::string const& path_or_run, torch::Device device)
@@ -126,9 +163,9 @@ LoadedCheckpoint load_checkpoint(std::string const& path_or_run, torch::Device d
     {
         result.archive.load_from(result.path, device);
     }
-    catch (c10::Error const& e)
+    catch (std::exception const& e)
     {
-        throw InputError("cannot read checkpoint (where: " + result.path + ": " + e.what_without_backtrace() +
+        throw InputError("cannot read checkpoint (where: " + result.path + ": " + torch_message(e) +
                          ") — is it a calo3dgan checkpoint?");
     }
     c10::IValue format;
@@ -138,6 +175,12 @@ LoadedCheckpoint load_checkpoint(std::string const& path_or_run, torch::Device d
                   "unsupported checkpoint format " + std::to_string(format.toInt()) + " (where: " + result.path + ")");
     result.config = parse_config(read_string(result.archive, "config_toml", result.path), result.path);
     result.metadata_json = read_string(result.archive, "metadata_json", result.path);
+    c10::IValue has_d;
+    bool const has_d_entry = result.archive.try_read("has_discriminator", has_d);
+    CALO_VALIDATE(!has_d_entry || has_d.isBool(), "checkpoint entry 'has_discriminator' is not true or false (where: " +
+                                                      result.path + ") — the file is damaged");
+    bool const with_discriminator = has_d_entry && has_d.toBool();
+    check_declared_size(result.config, with_discriminator, result.path);
     try
     {
         result.generator = Generator(result.config, 0);
@@ -145,8 +188,7 @@ LoadedCheckpoint load_checkpoint(std::string const& path_or_run, torch::Device d
         result.archive.read("generator", g);
         load_with_shapes(*result.generator, g, "generator", result.path);
         result.generator->to(device);
-        c10::IValue has_d;
-        if (result.archive.try_read("has_discriminator", has_d) && has_d.toBool())
+        if (with_discriminator)
         {
             result.discriminator = Discriminator(result.config, 0);
             torch::serialize::InputArchive d;
@@ -155,10 +197,14 @@ LoadedCheckpoint load_checkpoint(std::string const& path_or_run, torch::Device d
             result.discriminator->to(device);
         }
     }
-    catch (c10::Error const& e)
+    catch (InputError const&)
+    {
+        throw;
+    }
+    catch (std::exception const& e)
     {
         throw InputError("checkpoint does not match its own config (where: " + result.path + ": " +
-                         e.what_without_backtrace() + ")");
+                         torch_message(e) + ")");
     }
     return result;
 }
