@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace calo::fuzz
 {
@@ -34,5 +35,23 @@ class Bytes
 
 //! Apply up to `max_mutations` mutations chosen by `in` to the HDF5 file at
 //! `path` (a copy of a valid file), then maybe truncate it.
-void mutate_structure(std::string const& path, Bytes& in, int max_mutations = 8);
+//!
+//! `names`: root datasets the reader looks up. Given, two more mutations
+//! are chosen too: a dataset of one of these names added or replaced (any
+//! small shape, a float, integer or string type, NaN, Inf, negative or huge
+//! values: extra and missing keys), and a dataset stored again with other
+//! chunking, compression and fill value (some chunks possibly never
+//! written). Without names the choices are the original six, so that the
+//! corpora of the older harnesses keep their meaning.
+void mutate_structure(std::string const& path, Bytes& in, int max_mutations = 8,
+                      std::vector<std::string> const& names = {});
+
+//! Copy a valid file over the case file. Retried when interrupted:
+//! libFuzzer's timeout timer (SIGALRM) can interrupt the kernel's copy.
+void copy_valid_file(std::string const& from, std::string const& to);
+
+//! Trap unless every HDF5 file, group, dataset and attribute is closed:
+//! called after each input, it turns an identifier left open on an error
+//! path (memory that grows with each bad file) into a finding.
+void require_all_closed();
 }  // namespace calo::fuzz

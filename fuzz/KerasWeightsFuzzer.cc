@@ -66,7 +66,7 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
 {
     auto const path =
         (fs::temp_directory_path() / ("calo3dgan-fuzz-keras-case-" + std::to_string(::getpid()) + ".h5")).string();
-    fs::copy_file(valid_weights_path(), path, fs::copy_options::overwrite_existing);
+    calo::fuzz::copy_valid_file(valid_weights_path(), path);
     calo::fuzz::Bytes in(data, size);
     calo::fuzz::mutate_structure(path, in);
     try
@@ -83,5 +83,6 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     catch (calo::InputError const&)
     {
     }
+    calo::fuzz::require_all_closed();
     return 0;
 }

@@ -46,7 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
 {
     auto const path = (fs::temp_directory_path() / ("calo3dgan-fuzz-case-" + std::to_string(::getpid()) + ".h5"))
                           .string();
-    fs::copy_file(valid_model_path(), path, fs::copy_options::overwrite_existing);
+    calo::fuzz::copy_valid_file(valid_model_path(), path);
     calo::fuzz::Bytes in(data, size);
     calo::fuzz::mutate_structure(path, in);
     try
@@ -57,5 +57,6 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     catch (calo::InputError const&)
     {
     }
+    calo::fuzz::require_all_closed();
     return 0;
 }
