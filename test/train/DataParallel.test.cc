@@ -101,6 +101,7 @@ class GradientRecorder final : public GradientSynchronization
         record(parameters);
     }
     bool any(bool flag) override { return inner_.any(flag); }
+    void average_values(std::vector<torch::Tensor> const& values) override { inner_.average_values(values); }
     double learning_rate_scale(std::int64_t epoch, std::int64_t batch, std::int64_t batches) const override
     {
         return inner_.learning_rate_scale(epoch, batch, batches);
@@ -378,6 +379,54 @@ TEST_F(DataParallelTest, AttachGivesEveryRankRankZerosStateAfterResume)
     EXPECT_EQ(trainer.position().epoch, 2);
     if (comm().is_root())
         EXPECT_TRUE(fs::exists(fs::path(run) / "checkpoints/epoch0002.pt"));
+}
+
+TEST_F(DataParallelTest, ResumeContinuesExactlyWithBatchNormStatistics)
+{
+    // Every rank updates the batch-norm running statistics from its own
+    // shard, and the generator makes the D step's fakes with them: they are
+    // averaged before each checkpoint, so the checkpoint holds every rank's
+    // state and a resume continues bit for bit as the uninterrupted run.
+    auto const data = dataset();
+    auto const state = [](GanTrainer& t)
+    {
+        std::vector<torch::Tensor> all;
+        for (auto const& p : t.generator()->parameters()) all.push_back(p.detach().flatten());
+        for (auto const& p : t.discriminator()->parameters()) all.push_back(p.detach().flatten());
+        for (auto const& b : t.generator()->buffers()) all.push_back(b.detach().to(torch::kDouble).flatten());
+        for (auto const& b : t.discriminator()->buffers()) all.push_back(b.detach().to(torch::kDouble).flatten());
+        return torch::cat(all);
+    };
+    auto two_epochs = options(path("run_whole"));
+    two_epochs.epochs = 2;
+    two_epochs.max_batches_per_epoch = 2;
+    DataParallel whole_parallel(comm(), {});
+    GanTrainer whole(config(1), data, two_epochs, &whole_parallel);
+    whole_parallel.attach(whole);
+    whole.run();
+
+    auto first = two_epochs;
+    first.run_dir = path("run_resumed");
+    first.epochs = 1;
+    {
+        DataParallel parallel(comm(), {});
+        GanTrainer trainer(config(1), data, first, &parallel);
+        parallel.attach(trainer);
+        trainer.run();
+    }
+    comm().barrier();
+    auto second = first;
+    second.epochs = 2;
+    DataParallel parallel(comm(), {});
+    GanTrainer resumed(config(1), data, second, &parallel);
+    if (comm().is_root())
+    {
+        auto checkpoint = nn::load_checkpoint(first.run_dir);
+        resumed.resume(checkpoint);
+    }
+    parallel.attach(resumed);
+    resumed.run();
+    EXPECT_TRUE(torch::equal(state(resumed), state(whole))) << "rank " << comm().rank();
 }
 
 TEST_F(DataParallelTest, MidEpochCheckpointResumesOnAnotherRankCount)

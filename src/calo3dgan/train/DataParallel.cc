@@ -177,6 +177,34 @@ void DataParallel::attach(GanTrainer& trainer)
     generator_ = std::make_unique<GradientAllreducer>(comm_, g.parameters(), reduce, timeline_.get());
 }
 
+void DataParallel::average_values(std::vector<torch::Tensor> const& values)
+{
+    if (comm_.size() == 1)
+        return;
+    // One packed fp64 sum (a few thousand values), so every rank ends with
+    // the same bits whatever the reduction order.
+    std::vector<torch::Tensor> floating;
+    for (auto const& v : values)
+    {
+        if (v.is_floating_point())
+            floating.push_back(v);
+    }
+    if (floating.empty())
+        return;
+    std::vector<torch::Tensor> flat;
+    for (auto const& v : floating) flat.push_back(v.detach().to(torch::kCPU, torch::kDouble).flatten());
+    auto packed = torch::cat(flat).contiguous();
+    comm_.allreduce_sum(packed.data_ptr<double>(), static_cast<std::size_t>(packed.numel()));
+    packed.div_(static_cast<double>(comm_.size()));
+    torch::NoGradGuard no_grad;
+    std::int64_t offset = 0;
+    for (auto& v : floating)
+    {
+        v.copy_(packed.narrow(0, offset, v.numel()).view(v.sizes()));
+        offset += v.numel();
+    }
+}
+
 void DataParallel::synchronize(std::vector<torch::Tensor> const& parameters)
 {
     if (comm_.size() == 1)

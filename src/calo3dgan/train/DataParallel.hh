@@ -82,6 +82,7 @@ class DataParallel final : public GradientSynchronization
     int rank() const override { return comm_.rank(); }
     int world_size() const override { return comm_.size(); }
     void synchronize(std::vector<torch::Tensor> const& parameters) override;
+    void average_values(std::vector<torch::Tensor> const& values) override;
     bool any(bool flag) override;
     double learning_rate_scale(std::int64_t epoch, std::int64_t batch, std::int64_t batches) const override;
 

@@ -103,6 +103,16 @@ void GanTrainer::replace_periodic_checkpoint(std::string const& path)
     periodic_checkpoint_ = path;
 }
 
+void GanTrainer::average_statistics()
+{
+    if (sync_->world_size() == 1)
+        return;
+    Phase phase(observers_, "agree");
+    auto buffers = generator_->buffers();
+    for (auto const& b : discriminator_->buffers()) buffers.push_back(b);
+    sync_->average_values(buffers);
+}
+
 bool GanTrainer::any_process(bool flag)
 {
     if (sync_->world_size() == 1)
@@ -175,6 +185,8 @@ void GanTrainer::run()
             // checkpoint anyway.
             bool const periodic = options_.checkpoint_every > 0 && (b + 1) % options_.checkpoint_every == 0 &&
                                   b + 1 < n_batches && position_.step < step_limit;
+            if (periodic)
+                average_statistics();
             if (periodic && is_writer())
             {
                 Phase phase(observers_, "checkpoint");
@@ -183,6 +195,7 @@ void GanTrainer::run()
             }
             if (any_process(interrupt_requested()))
             {
+                average_statistics();
                 if (is_writer())
                 {
                     auto const path = save_checkpoint();
@@ -192,6 +205,7 @@ void GanTrainer::run()
                 throw Interrupted();
             }
         }
+        average_statistics();
         for (auto* observer : observers_) observer->epoch_end(progress);
         double const seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         // Only the writer reports test losses; evaluation changes no state.

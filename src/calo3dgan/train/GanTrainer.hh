@@ -131,6 +131,8 @@ class GanTrainer
     //! Keep `path` as the one mid-epoch checkpoint (empty: none), removing the previous one.
     void replace_periodic_checkpoint(std::string const& path);
     //! Agreement over processes, shown as a phase.
+    //! Batch-norm running statistics averaged over the processes (before checkpoints).
+    void average_statistics();
     bool any_process(bool flag);
     bool is_writer() const { return sync_->is_writer(); }
 

@@ -32,6 +32,14 @@ class GradientSynchronization
      * no other one writes past that batch.
      */
     virtual bool any(bool flag) = 0;
+    /*!
+     * Make floating-point `values` (batch-normalisation running statistics,
+     * which every process updates from its own shard) equal on every
+     * process: their mean. Called by all processes before each checkpoint,
+     * so that the checkpoint holds the state of every process and a resume
+     * continues exactly as the uninterrupted run does.
+     */
+    virtual void average_values(std::vector<torch::Tensor> const& values) = 0;
 
     //! Learning-rate multiplier before batch `batch` of `batches` in `epoch`.
     virtual double learning_rate_scale(std::int64_t epoch, std::int64_t batch, std::int64_t batches) const = 0;
@@ -45,6 +53,7 @@ class LocalSynchronization final : public GradientSynchronization
     int world_size() const override { return 1; }
     void synchronize(std::vector<torch::Tensor> const&) override {}
     bool any(bool flag) override { return flag; }
+    void average_values(std::vector<torch::Tensor> const&) override {}
     double learning_rate_scale(std::int64_t, std::int64_t, std::int64_t) const override { return 1.0; }
 };
 }  // namespace calo::train
