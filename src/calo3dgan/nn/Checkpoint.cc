@@ -67,10 +67,12 @@ void write_checkpoint_entries(torch::serialize::OutputArchive& archive, Architec
 
 void save_archive_atomically(torch::serialize::OutputArchive& archive, std::string const& path)
 {
-    AtomicFile file(path);
+    // Through a writer that checks every write: libtorch's own file writer
+    // ends the process (std::terminate) when the disk fills up.
+    AtomicFileWriter file(path, "the checkpoint");
     try
     {
-        archive.save_to(file.temp_path());
+        archive.save_to([&file](void const* data, std::size_t size) { return file.write(data, size); });
     }
     catch (c10::Error const& e)
     {

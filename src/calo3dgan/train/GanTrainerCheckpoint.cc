@@ -79,9 +79,8 @@ std::string GanTrainer::save_checkpoint()
     std::string const path = (dir / name).string();
     nn::save_archive_atomically(archive, path);
     // The pointer to the latest checkpoint is replaced atomically too.
-    AtomicFile latest((fs::path(options_.run_dir) / nn::run_layout::kLatestFile).string());
-    std::ofstream(latest.temp_path()) << name << '\n';
-    latest.commit();
+    write_file_atomically((fs::path(options_.run_dir) / nn::run_layout::kLatestFile).string(), name + "\n",
+                          "the latest-checkpoint pointer");
     return path;
 }
 

@@ -40,12 +40,8 @@ void TrainingHistory::append(nlohmann::json record)
 
 void TrainingHistory::save(std::string const& run_dir) const
 {
-    AtomicFile file(path(run_dir));
-    {
-        std::ofstream out(file.temp_path());
-        out << records_.dump(1) << '\n';
-        CALO_VALIDATE(out.good(), "cannot write training history (where: " + path(run_dir) + ")");
-    }
-    file.commit();
+    // Every write and the close checked: a full disk never leaves a
+    // truncated history in place of the previous one.
+    write_file_atomically(path(run_dir), records_.dump(1) + "\n", "the training history");
 }
 }  // namespace calo::train
