@@ -66,7 +66,8 @@ struct Shape
 TEST(Convolution, EveryBackwardFormulationMatchesLibtorch)
 {
     torch::manual_seed(3);
-    for (auto const& s : {Shape{1, 8, {5, 5, 5}, {2, 2, 2}, 9}, Shape{8, 8, {5, 5, 5}, {1, 1, 1}, 8},
+    for (auto const& s : {Shape{1, 8, {5, 5, 5}, {2, 2, 2}, 9}, Shape{1, 3, {3, 4, 2}, {1, 0, 1}, 7},
+                          Shape{1, 2, {6, 1, 3}, {2, 0, 2}, 8}, Shape{8, 8, {5, 5, 5}, {1, 1, 1}, 8},
                           Shape{6, 4, {3, 2, 4}, {0, 1, 2}, 7}, Shape{16, 3, {2, 2, 2}, {0, 0, 0}, 6}})
     {
         auto const x = torch::randn({3, s.in, s.size, s.size + 1, s.size - 1});
@@ -76,14 +77,18 @@ TEST(Convolution, EveryBackwardFormulationMatchesLibtorch)
         { return torch::conv3d(x, w, b, 1, {s.padding.x, s.padding.y, s.padding.z}); };
         auto const g = torch::randn_like(reference(x, w, b));
         auto const want = run(reference, x, w, b, g);
-        for (bool data : {false, true})
+        for (int data : {0, 1, 2})
         {
             for (bool weights : {false, true})
             {
                 SCOPED_TRACE(std::to_string(s.in) + "->" + std::to_string(s.out) + " data " + std::to_string(data) +
                              " weights " + std::to_string(weights));
-                auto const got = run([&](auto x, auto w, auto b)
-                                     { return convolution3d(x, w, b, s.padding, {data, weights}); },
+                // 2: by output phases (used for one input channel only).
+                ConvolutionBackward backward;
+                backward.data_as_forward = data == 1;
+                backward.data_by_phases = data == 2;
+                backward.weights_as_forward = weights;
+                auto const got = run([&](auto x, auto w, auto b) { return convolution3d(x, w, b, s.padding, backward); },
                                      x, w, b, g);
                 expect_close(got, want, kFp32Tolerance);
             }

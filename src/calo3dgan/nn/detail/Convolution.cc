@@ -25,6 +25,80 @@ std::vector<std::int64_t> to_vector(Int3 v)
     return {v.x, v.y, v.z};
 }
 
+/*!
+ * dL/dx of a convolution with one input channel, stride 1: the full
+ * correlation dx[i] = sum_v wf[v] dyp[i + v] (wf the flipped kernel, dyp
+ * dL/dy with k - 1 - p zeros in front) computed per output phase
+ * i = 2q + r: with i + v = 2(q + m) + s, dx_r[q] = sum_{m,s} wf[2m + s - r]
+ * dyp[2(q + m) + s], a convolution over q of the space-to-depth of dyp
+ * (C_out x 8 channels) with 8 phase kernels of floor(k/2) + 1 taps per axis.
+ */
+torch::Tensor one_channel_input_gradient(torch::Tensor const& dy, torch::Tensor const& w,
+                                         std::vector<std::int64_t> const& padding, torch::IntArrayRef x_sizes)
+{
+    auto const n = dy.size(0), channels = dy.size(1);
+    std::int64_t k[3], taps[3], q[3], before[3], after[3];
+    for (int a = 0; a < 3; ++a)
+    {
+        k[a] = w.size(2 + a);
+        taps[a] = k[a] / 2 + 1;
+        q[a] = (x_sizes[2 + a] + 1) / 2;  // low-resolution positions covering dx
+        before[a] = k[a] - 1 - padding[a];
+        // dyp must hold 2 (Q + M - 1) values; negative widths crop.
+        after[a] = 2 * (q[a] + taps[a] - 1) - (dy.size(2 + a) + before[a]);
+    }
+    namespace F = torch::nn::functional;
+    auto const dyp = F::pad(dy, F::PadFuncOptions({before[2], after[2], before[1], after[1], before[0], after[0]}));
+    auto const lx = q[0] + taps[0] - 1, ly = q[1] + taps[1] - 1, lz = q[2] + taps[2] - 1;
+    // Space-to-depth: channel (c, sx, sy, sz) at position j holds dyp[2j + s].
+    auto const stacked = dyp.view({n, channels, lx, 2, ly, 2, lz, 2})
+                             .permute({0, 1, 3, 5, 7, 2, 4, 6})
+                             .reshape({n, channels * 8, lx, ly, lz});
+    // Phase kernels K[r, (c, s), m] = wf[c, 2m + s - r], per axis, on the CPU.
+    auto const wf = w.detach().to(torch::kCPU, torch::kFloat).flip({2, 3, 4}).contiguous();
+    auto kernel = torch::zeros({8, channels * 8, taps[0], taps[1], taps[2]});
+    auto const src = wf.accessor<float, 5>();
+    auto dst = kernel.accessor<float, 5>();
+    for (int r = 0; r < 8; ++r)
+    {
+        int const rx = r >> 2, ry = (r >> 1) & 1, rz = r & 1;
+        for (std::int64_t c = 0; c < channels; ++c)
+        {
+            for (int s = 0; s < 8; ++s)
+            {
+                int const sx = s >> 2, sy = (s >> 1) & 1, sz = s & 1;
+                for (std::int64_t mx = 0; mx < taps[0]; ++mx)
+                {
+                    auto const vx = 2 * mx + sx - rx;
+                    if (vx < 0 || vx >= k[0])
+                        continue;
+                    for (std::int64_t my = 0; my < taps[1]; ++my)
+                    {
+                        auto const vy = 2 * my + sy - ry;
+                        if (vy < 0 || vy >= k[1])
+                            continue;
+                        for (std::int64_t mz = 0; mz < taps[2]; ++mz)
+                        {
+                            auto const vz = 2 * mz + sz - rz;
+                            if (vz >= 0 && vz < k[2])
+                                dst[r][c * 8 + s][mx][my][mz] = src[c][0][vx][vy][vz];
+                        }
+                    }
+                }
+            }
+        }
+    }
+    auto const phases = torch::conv3d(stacked, kernel.to(dy.device(), dy.scalar_type()));
+    // Depth-to-space: phase (rx, ry, rz) at q is dx[2q + r]; crop odd lengths.
+    return phases.view({n, 2, 2, 2, q[0], q[1], q[2]})
+        .permute({0, 4, 1, 5, 2, 6, 3})
+        .reshape({n, 1, 2 * q[0], 2 * q[1], 2 * q[2]})
+        .narrow(2, 0, x_sizes[2])
+        .narrow(3, 0, x_sizes[3])
+        .narrow(4, 0, x_sizes[4])
+        .contiguous();
+}
+
 //! Autocast stays off inside: the casts are explicit.
 struct NoAutocast
 {
@@ -36,7 +110,8 @@ class Convolution3dFunction : public torch::autograd::Function<Convolution3dFunc
 {
   public:
     static torch::Tensor forward(AutogradContext* ctx, torch::Tensor x, torch::Tensor weight, torch::Tensor bias,
-                                 std::vector<std::int64_t> padding, bool data_as_forward, bool weights_as_forward)
+                                 std::vector<std::int64_t> padding, bool data_as_forward, bool data_by_phases,
+                                 bool weights_as_forward)
     {
         auto const type = compute_type(x);
         NoAutocast no_autocast;
@@ -46,6 +121,7 @@ class Convolution3dFunction : public torch::autograd::Function<Convolution3dFunc
         ctx->save_for_backward({xc, wc});
         ctx->saved_data["padding"] = padding;
         ctx->saved_data["data_as_forward"] = data_as_forward;
+        ctx->saved_data["data_by_phases"] = data_by_phases && x.size(1) == 1;
         ctx->saved_data["weights_as_forward"] = weights_as_forward;
         ctx->saved_data["x_type"] = static_cast<std::int64_t>(x.scalar_type());
         ctx->saved_data["w_type"] = static_cast<std::int64_t>(weight.scalar_type());
@@ -65,6 +141,11 @@ class Convolution3dFunction : public torch::autograd::Function<Convolution3dFunc
         torch::Tensor dx, dw, db;
         bool need_x = ctx->needs_input_grad(0);
         bool need_w = ctx->needs_input_grad(1);
+        if (need_x && ctx->saved_data["data_by_phases"].toBool())
+        {
+            dx = one_channel_input_gradient(dy, w, padding, x.sizes());
+            need_x = false;
+        }
         if (need_x && ctx->saved_data["data_as_forward"].toBool())
         {
             // Stride 1: dL/dx is the full correlation of dL/dy with the
@@ -97,7 +178,7 @@ class Convolution3dFunction : public torch::autograd::Function<Convolution3dFunc
         if (ctx->needs_input_grad(2))
             db = grads[0].to(w_type).sum({0, 2, 3, 4});
         return {dx.defined() ? dx.to(x_type) : dx, dw.defined() ? dw.to(w_type).contiguous() : dw, db,
-                torch::Tensor(), torch::Tensor(), torch::Tensor()};
+                torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
     }
 };
 }  // namespace
@@ -110,6 +191,7 @@ ConvolutionBackward choose_backward(std::int64_t in_channels, std::int64_t out_c
     // convolution computes the same sums several times faster.
     ConvolutionBackward backward;
     backward.data_as_forward = in_channels > 1 && out_channels <= 8;
+    backward.data_by_phases = in_channels == 1;
     backward.weights_as_forward = in_channels <= 8 && out_channels <= 8 && in_channels > 1;
     return backward;
 }
@@ -127,6 +209,6 @@ torch::Tensor convolution3d(torch::Tensor const& x, torch::Tensor const& weight,
     // that needs no gradient.
     auto const b = bias.defined() ? bias : torch::zeros({weight.size(0)}, weight.options());
     return Convolution3dFunction::apply(x, weight, b, to_vector(padding), backward.data_as_forward,
-                                        backward.weights_as_forward);
+                                        backward.data_by_phases, backward.weights_as_forward);
 }
 }  // namespace calo::nn::detail
