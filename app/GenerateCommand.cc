@@ -29,6 +29,7 @@
 #include "calo3dgan/inference/ModelFile.hh"
 #include "calo3dgan/io/DatasetWriter.hh"
 #include "calo3dgan/io/KerasWeightsFile.hh"
+#include "calo3dgan/io/LatentFile.hh"
 #include "calo3dgan/mc/Primary.hh"
 #include "calo3dgan/nn/Checkpoint.hh"
 #include "calo3dgan/nn/ConfigToml.hh"
@@ -63,56 +64,17 @@ std::string range_spec(double lo, double hi)
     return lo == hi ? format_significant(lo, 6) : format_significant(lo, 6) + ":" + format_significant(hi, 6);
 }
 
-//! The FloatDataset called `name`, or nullptr.
-io::FloatDataset const* find_dataset(std::vector<io::FloatDataset> const& datasets, char const* name)
-{
-    for (auto const& d : datasets)
-    {
-        if (d.path == name)
-            return &d;
-    }
-    return nullptr;
-}
-
-//! Explicit inputs from --latent: `z` (N, noise), `energy` (N) GeV, `theta` (N) rad (model B).
+//! Explicit inputs from --latent (io::read_latent_file).
 infer::GeneratorInputs read_latent_file(std::string const& path, std::size_t noise_size, bool with_angle,
                                         std::string const& model_name)
 {
-    auto const datasets = io::read_float_datasets(path);
-    auto const* z = find_dataset(datasets, "z");
-    auto const* energy = find_dataset(datasets, "energy");
-    auto const* theta = find_dataset(datasets, "theta");
-    std::string const layout_hint =
-        with_angle ? "z (N, " + std::to_string(noise_size) + ") noise, energy (N,) [GeV] and theta (N,) [rad]"
-                   : "z (N, " + std::to_string(noise_size) + ") noise and energy (N,) [GeV]";
-    CALO_VALIDATE(z && energy && (!with_angle || theta), std::string("latent file lacks dataset `") +
-                                                             (!z        ? "z"
-                                                              : !energy ? "energy"
-                                                                        : "theta") +
-                                                             "` (where: " + path + ") — give " + layout_hint);
-    CALO_VALIDATE(z->shape.size() == 2 && z->shape[1] == noise_size,
-                  "dataset `z` has " + std::to_string(z->shape.size() == 2 ? z->shape[1] : 0) + " columns, model " +
-                      model_name + " needs " + std::to_string(noise_size) + " noise values per event (where: " + path +
-                      ") — give " + layout_hint);
-    std::size_t const n = z->shape[0];
-    auto const is_vector = [n](io::FloatDataset const& d)
-    { return (d.shape.size() == 1 && d.shape[0] == n) || (d.shape.size() == 2 && d.shape[0] == n && d.shape[1] == 1); };
-    CALO_VALIDATE(is_vector(*energy), "dataset `energy` does not have one value for each of the " + std::to_string(n) +
-                                          " rows of `z` (where: " + path + ") — give " + layout_hint);
-    infer::GeneratorInputs inputs;
-    inputs.noise = z->values;
-    inputs.energy_gev = energy->values;
-    if (with_angle)
-    {
-        CALO_VALIDATE(is_vector(*theta), "dataset `theta` does not have one value for each of the " +
-                                             std::to_string(n) + " rows of `z` (where: " + path + ") — give " +
-                                             layout_hint);
-        inputs.theta_rad = theta->values;
-    }
-    else if (theta)
-    {
+    auto latent = io::read_latent_file(path, noise_size, with_angle, model_name);
+    if (latent.ignored_theta)
         spdlog::warn("latent file has `theta`, but model {} is fixed-angle: ignored", model_name);
-    }
+    infer::GeneratorInputs inputs;
+    inputs.noise = std::move(latent.noise);
+    inputs.energy_gev = std::move(latent.energy_gev);
+    inputs.theta_rad = std::move(latent.theta_rad);
     return inputs;
 }
 

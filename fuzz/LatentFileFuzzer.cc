@@ -1,10 +1,11 @@
 // libFuzzer harness: the latent file of `generate --latent` (datasets `z`
-// (N, noise), `energy` (N,) [GeV], `theta` (N,) [rad]), read by
-// io::read_float_datasets, mutated at the level of its HDF5 structure
-// (Hdf5Mutator, with those keys) from a valid file written by
-// io::write_float_datasets. Reading must fail with one InputError or give
-// datasets whose values match their shapes (generate's checks index by the
-// shapes); never crash, hang or allocate in proportion to a declared size.
+// (N, noise), `energy` (N,) [GeV], `theta` (N,) [rad]), read and checked by
+// io::read_latent_file for a fixed-angle and an angle-conditioned model,
+// mutated at the level of its HDF5 structure (Hdf5Mutator, with those keys)
+// from a valid file written by io::write_float_datasets. Reading must fail
+// with one InputError or give inputs whose sizes agree (N events of 16 noise
+// values, N energies, N angles where asked for); never crash, hang or
+// allocate in proportion to a declared size.
 #include <hdf5.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #include "Hdf5Mutator.hh"
 #include "calo3dgan/base/Error.hh"
 #include "calo3dgan/io/KerasWeightsFile.hh"
+#include "calo3dgan/io/LatentFile.hh"
 
 namespace
 {
@@ -55,18 +57,19 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     calo::fuzz::copy_valid_file(valid_latent_path(), path);
     calo::fuzz::Bytes in(data, size);
     calo::fuzz::mutate_structure(path, in, 8, {"z", "energy", "theta"});
-    try
+    for (bool with_angle : {false, true})
     {
-        for (auto const& dataset : calo::io::read_float_datasets(path))
+        try
         {
-            if (dataset.values.size() != dataset.size())
+            auto const inputs = calo::io::read_latent_file(path, 16, with_angle, "fuzz");
+            if (inputs.noise.size() != inputs.size() * 16 || inputs.theta_rad.size() != (with_angle ? inputs.size() : 0))
                 __builtin_trap();
         }
-    }
-    catch (calo::InputError const& e)
-    {
-        if (std::getenv("CALO3DGAN_FUZZ_VERBOSE"))
-            std::fprintf(stderr, "%s\n", e.what());  // what a run of one input refused, for reading findings
+        catch (calo::InputError const& e)
+        {
+            if (std::getenv("CALO3DGAN_FUZZ_VERBOSE"))
+                std::fprintf(stderr, "%s\n", e.what());  // what a run of one input refused, for reading findings
+        }
     }
     calo::fuzz::require_all_closed();
     return 0;
