@@ -334,7 +334,7 @@ TEST(Checkpoint, UnwritablePathLeavesNothingBehind)
     torch::serialize::OutputArchive archive;
     write_checkpoint_entries(archive, preset_a(), Generator(preset_a(), 1), Discriminator{nullptr}, "{}");
     auto const error = test::error_message([&] { save_archive_atomically(archive, dir / "no/such/folder/c.pt"); });
-    EXPECT_CONTAINS(error, "cannot write checkpoint");
+    EXPECT_CONTAINS(error, "cannot write the checkpoint");
     EXPECT_CONTAINS(error, "no/such/folder/c.pt");
     EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator{}), 0);
 }
