@@ -45,15 +45,6 @@ constexpr char kQuickLostNode[] = " --mca oob_tcp_keepalive_time 1 --mca oob_tcp
 //! On SIGINT mpirun sends SIGTERM this many seconds later, SIGKILL as many
 //! again: time for the batch in progress and the checkpoint (default 1 s).
 constexpr char kInterruptGrace[] = " --mca odls_base_sigkill_timeout 3";
-//! Each rank keeps its own moving batch-norm statistics, which the
-//! generator uses (in inference mode) for the discriminator's fakes, and a
-//! checkpoint holds rank 0's only, so a data-parallel resume of model A
-//! drifts from an uninterrupted run (by up to 5% of the largest weight after
-//! one epoch).
-//! Without the generator's batch normalisation the comparison is exact.
-constexpr char kNoGeneratorBatchnorm[] = " --set generator.blocks.0.batchnorm=false"
-                                         " --set generator.blocks.1.batchnorm=false";
-
 //! Exact comparison of every tensor (parameters, moving statistics) of two
 //! checkpoints; torch reads libtorch's archives.
 constexpr char kCompareScript[] = R"(import sys, torch
@@ -137,7 +128,7 @@ class MultiHost : public ::testing::Test
     {
         return calo_binary() + " train --config " + source_dir() + "/configs/3dgan-a.toml --data " + (*dir_ / "a")
                + " -o " + run + " --batch 1 --test-fraction 0.25 --test-events 2 --threads 1 --seed 3"
-               + " --checkpoint-every 1" + kNoGeneratorBatchnorm + extra;
+               + " --checkpoint-every 1" + extra;
     }
     //! The GA of EvolveCommand.test.cc, long enough to be cut mid-run.
     static std::string evolve(std::string const& out, std::string const& extra = "")
