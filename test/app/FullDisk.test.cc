@@ -161,6 +161,26 @@ TEST_F(FullDisk, ValidateLeavesNoTemporary)
     }
 }
 
+/*!
+ * `first` runs with room; then the disk is full and `resume` must end at its
+ * first checkpoint with `message`, the earlier checkpoint.json kept byte for
+ * byte and nothing temporary left; with room again, `resume` succeeds.
+ */
+static void expect_resume_keeps_checkpoint(SmallDisk const& disk, std::string const& out, std::string const& first,
+                                           std::string const& resume, std::string const& message)
+{
+    ASSERT_EQ(run_calo(first).exit_code, 0);
+    auto const before = read_bytes(out + "/checkpoint.json");
+    disk.fill();
+    expect_one_line_error(run_calo(resume), 1,
+                          message + " (where: " + out + "/checkpoint.json: No space left on device)");
+    EXPECT_EQ(read_bytes(out + "/checkpoint.json"), before);
+    EXPECT_EQ(temporaries(out), std::vector<std::string>{});
+    disk.free_up();
+    auto const resumed = run_calo(resume);
+    EXPECT_EQ(resumed.exit_code, 0) << resumed.output;
+}
+
 // A GA run checkpoints every 2 generations; a resume on a full disk ends at
 // its first checkpoint and leaves the earlier one, which resumes later.
 TEST_F(FullDisk, EvolveKeepsTheCheckpoint)
@@ -168,16 +188,8 @@ TEST_F(FullDisk, EvolveKeepsTheCheckpoint)
     SmallDisk const disk(*dir_ / "evolve_disk", "1M");
     CALO_REQUIRE_MOUNT(disk);
     auto const out = disk / "ev";
-    ASSERT_EQ(run_calo(evolve(out) + " --generations 10").exit_code, 0);
-    auto const before = read_bytes(out + "/checkpoint.json");
-    disk.fill();
-    expect_one_line_error(run_calo(evolve(out) + " --generations 20 --resume"), 1,
-                          "cannot write the checkpoint (where: " + out + "/checkpoint.json: No space left on device)");
-    EXPECT_EQ(read_bytes(out + "/checkpoint.json"), before);
-    EXPECT_EQ(temporaries(out), std::vector<std::string>{});
-    disk.free_up();
-    auto const resumed = run_calo(evolve(out) + " --generations 20 --resume");
-    EXPECT_EQ(resumed.exit_code, 0) << resumed.output;
+    expect_resume_keeps_checkpoint(disk, out, evolve(out) + " --generations 10",
+                                   evolve(out) + " --generations 20 --resume", "cannot write the checkpoint");
 }
 
 TEST_F(FullDisk, SearchKeepsTheCheckpoint)
@@ -185,16 +197,8 @@ TEST_F(FullDisk, SearchKeepsTheCheckpoint)
     SmallDisk const disk(*dir_ / "search_disk", "1M");
     CALO_REQUIRE_MOUNT(disk);
     auto const out = disk / "se";
-    ASSERT_EQ(run_calo(search(out) + " --budget 6").exit_code, 0);
-    auto const before = read_bytes(out + "/checkpoint.json");
-    disk.fill();
-    expect_one_line_error(run_calo(search(out) + " --budget 12 --resume"), 1,
-                          "cannot write checkpoint.json (where: " + out + "/checkpoint.json: No space left on device)");
-    EXPECT_EQ(read_bytes(out + "/checkpoint.json"), before);
-    EXPECT_EQ(temporaries(out), std::vector<std::string>{});
-    disk.free_up();
-    auto const resumed = run_calo(search(out) + " --budget 12 --resume");
-    EXPECT_EQ(resumed.exit_code, 0) << resumed.output;
+    expect_resume_keeps_checkpoint(disk, out, search(out) + " --budget 6", search(out) + " --budget 12 --resume",
+                                   "cannot write checkpoint.json");
 }
 
 TEST_F(FullDisk, ExportLeavesNothing)
