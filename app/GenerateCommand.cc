@@ -16,6 +16,7 @@
 #include "Metadata.hh"
 #include "MpiRun.hh"
 #include "calo3dgan/base/Constants.hh"
+#include "calo3dgan/base/DataFiles.hh"
 #include "calo3dgan/base/Error.hh"
 #include "calo3dgan/base/Format.hh"
 #include "calo3dgan/base/Interrupt.hh"
@@ -217,9 +218,25 @@ std::string rank_output(std::string const& output, Communicator const& comm)
     return (std::filesystem::path(output) / name).string();
 }
 
-void generate_run(GenerateOptions const& opt, Communicator const& comm)
+//! The shipped generator, for a run without --checkpoint; says so.
+std::string shipped_model(Communicator const& comm)
 {
-    CALO_VALIDATE_USAGE(!opt.checkpoint.empty(), "--checkpoint is required");
+    auto const path = default_model_path();
+    CALO_VALIDATE_USAGE(path.has_value(), "no --checkpoint given and no model ships with this build (models/" +
+                                              std::string(kDefaultModelDir) + "/" + kDefaultModelFile +
+                                              ") — give --checkpoint or set CALO3DGAN_MODEL");
+    if (comm.is_root())
+        spdlog::info("no --checkpoint: using the shipped model {} (model A trained on calo3dgan's Monte Carlo, not "
+                     "Geant4; model card: {})",
+                     *path, (std::filesystem::path(*path).parent_path() / "README.md").string());
+    return *path;
+}
+
+void generate_run(GenerateOptions const& given, Communicator const& comm)
+{
+    GenerateOptions opt = given;
+    if (opt.checkpoint.empty())
+        opt.checkpoint = shipped_model(comm);
     CALO_VALIDATE_USAGE(!opt.output.empty(), "-o/--output is required");
     CALO_VALIDATE_USAGE(opt.events > 0 || (!opt.latent_file.empty() && opt.events == 0),
                         opt.events == 0 ? std::string("-n is required: the number of showers to generate")
@@ -387,8 +404,8 @@ void add_generate_command(CLI::App& app)
                                    "Generate showers with a trained or imported 3DGAN generator into a "
                                    "dataset file (same layout and units as the training data)");
     cmd->add_option("--checkpoint", opt->checkpoint,
-                    "Checkpoint file, run folder, or a model file written by `calo3dgan export`")
-        ->required();
+                    "Checkpoint file, run folder, or a model file written by `calo3dgan export` (default: the shipped "
+                    "model, models/3dgan-a-mc, or $CALO3DGAN_MODEL)");
     cmd->add_option("-n,--events", opt->events, "Number of showers (with --latent: default all of the file)");
     cmd->add_option("--energy", opt->energy,
                     "Primary energy [GeV]: 100, range 100:200 or list 100,150 (default: the trained range)");

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "calo3dgan/base/Interrupt.hh"
 #include "calo3dgan/base/ProgressBar.hh"
 #include "calo3dgan/event/DatasetLayout.hh"
+#include "calo3dgan/event/SamplingFraction.hh"
 #include "calo3dgan/io/DatasetReader.hh"
 #include "calo3dgan/event/EventBatch.hh"
 
@@ -27,6 +29,8 @@ struct InspectOptions
 {
     std::vector<std::string> inputs;
     bool json = false;
+    int fit_degree = -1;  //!< degree of the sampling-fraction fit; -1: no fit
+    double yscale = 100;  //!< GeV per unit of y in the fit
 };
 
 //! Running min/max/mean of one quantity.
@@ -67,8 +71,15 @@ struct FileSummary
     Range nonzero_cells;
 };
 
+//! Primary and visible energies [GeV] of every shower, for the fit.
+struct EnergyPairs
+{
+    std::vector<double> primary_gev;
+    std::vector<double> visible_gev;
+};
+
 FileSummary summarise(io::DatasetReader const& reader, std::size_t first, std::size_t count, ProgressBar& progress,
-                      std::size_t& done)
+                      std::size_t& done, EnergyPairs& energies)
 {
     constexpr std::size_t kChunk = 512;
     FileSummary s;
@@ -89,6 +100,8 @@ FileSummary summarise(io::DatasetReader const& reader, std::size_t first, std::s
                 nonzero += image[k] > 0;
             }
             s.energy_gev.add(batch.energy_gev[i]);
+            energies.primary_gev.push_back(batch.energy_gev[i]);
+            energies.visible_gev.push_back(sum * unit);
             if (batch.energy_gev[i] > 0)
                 s.visible_fraction.add(sum * unit / batch.energy_gev[i]);
             s.nonzero_cells.add(static_cast<double>(nonzero));
@@ -119,9 +132,36 @@ void merge(Range& into, Range const& from)
     into.n += from.n;
 }
 
+std::string coefficients_text(event::Polynomial const& coefficients)
+{
+    std::string text;
+    for (double c : coefficients) text += fmt::format("{}{:.6g}", text.empty() ? "" : ", ", c);
+    return "[" + text + "]";
+}
+
+void print_fit(event::SamplingFractionFit const& fit)
+{
+    std::string terms;
+    auto const degree = static_cast<int>(fit.coefficients.size()) - 1;
+    for (int k = degree; k >= 0; --k)
+    {
+        double const c = fit.coefficients[static_cast<std::size_t>(degree - k)];
+        terms += fmt::format(" {} {:.6g}", c < 0 ? "-" : (k == degree ? "" : "+"), std::abs(c));
+        if (k > 1)
+            terms += fmt::format(" y^{}", k);
+        else if (k == 1)
+            terms += " y";
+    }
+    std::cout << fmt::format("\nsampling fraction fit over {} showers (y = E_p / {:g} GeV):\n  ratio(y) [%] ={}\n"
+                             "  r.m.s. residual {:.4f} %\n"
+                             "train with it: --set 'train.sampling_fraction={}'\n",
+                             fit.showers, fit.yscale, terms, fit.rms_residual, coefficients_text(fit.coefficients));
+}
+
 void run_inspect(InspectOptions const& opt)
 {
     io::DatasetReader const reader(opt.inputs);
+    EnergyPairs energies;
     ProgressBar progress(static_cast<std::int64_t>(reader.num_events()), {"inspect", "events"});
     std::vector<FileSummary> summaries;
     FileSummary total;
@@ -130,7 +170,7 @@ void run_inspect(InspectOptions const& opt)
     std::size_t done = 0;
     for (auto const& file : reader.files())
     {
-        FileSummary s = summarise(reader, first, file.events, progress, done);
+        FileSummary s = summarise(reader, first, file.events, progress, done, energies);
         s.path = file.path;
         first += file.events;
         total.events += s.events;
@@ -142,6 +182,9 @@ void run_inspect(InspectOptions const& opt)
         summaries.push_back(std::move(s));
     }
     progress.finish();
+    std::optional<event::SamplingFractionFit> fit;
+    if (opt.fit_degree >= 0)
+        fit = event::fit_sampling_fraction(energies.primary_gev, energies.visible_gev, opt.fit_degree, opt.yscale);
 
     auto const layout = reader.layout();
     if (opt.json)
@@ -164,6 +207,11 @@ void run_inspect(InspectOptions const& opt)
                                     {"events", s.events},
                                     {"energy_gev", s.energy_gev.to_json()},
                                     {"visible_fraction", s.visible_fraction.to_json()}});
+        if (fit)
+            out["sampling_fraction_fit"] = {{"coefficients", fit->coefficients},
+                                            {"yscale_gev", fit->yscale},
+                                            {"rms_residual_percent", fit->rms_residual},
+                                            {"showers", fit->showers}};
         std::cout << out.dump(2) << '\n';
         return;
     }
@@ -186,6 +234,8 @@ void run_inspect(InspectOptions const& opt)
         print(s);
     if (summaries.size() > 1)
         print(total);
+    if (fit)
+        print_fit(*fit);
 }
 }  // namespace
 
@@ -195,6 +245,13 @@ void add_inspect_command(CLI::App& app)
     auto* cmd = app.add_subcommand("inspect", "Summarise 3DGAN-format HDF5 files (events, shape, units, ranges)");
     cmd->add_option("inputs", opt->inputs, "HDF5 files or folders")->required();
     cmd->add_flag("--json", opt->json, "Print the summary as JSON");
+    cmd->add_option("--fit-sampling-fraction", opt->fit_degree,
+                    "Fit a polynomial of this degree (3DGAN: 4) to the sampling fraction sum(E_cell)/E_p [%] against "
+                    "y = E_p / yscale, and print it as the train.sampling_fraction setting for model-A training")
+        ->check(CLI::Range(0, 8));
+    cmd->add_option("--yscale", opt->yscale, "GeV per unit of y in the fit (the presets' train.yscale)")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
     cmd->callback([opt] { run_inspect(*opt); });
 }
 }  // namespace calo::app

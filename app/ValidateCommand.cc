@@ -173,6 +173,23 @@ double mean_sampling_fraction(physval::ShowerSample const& s)
 
 //! A factor of 50 (GeV x 50 against GeV) or 100 (a model's xscale) between
 //! the samples' energy scales usually means cells in another unit.
+//! The quality targets' numbers from metrics.json, one line.
+void print_quality(nlohmann::json const& q)
+{
+    auto const percent = [](nlohmann::json const& v) { return 100 * v.get<double>(); };
+    auto const& sf = q["sampling_fraction"];
+    auto const& p = q["profiles"];
+    std::printf("quality targets %s: sampling fraction mean error %.1f %% (<= %g %%), worst bin %.1f %% at %s "
+                "(<= %g %%); mean profiles on the cells holding %g %% of the energy, worst error x %.1f %%, y %.1f %%, "
+                "z %.1f %% (<= %g %%)\n",
+                q["met"].get<bool>() ? "met" : "not met", percent(sf["mean_relative_error"]),
+                percent(q["targets"]["sampling_fraction_mean_relative_error"]), percent(sf["max_relative_error"]),
+                sf["worst_bin"].get<std::string>().c_str(), percent(q["targets"]["sampling_fraction_bin_relative_error"]),
+                percent(q["targets"]["profile_core_energy_fraction"]), percent(p["x"]["max_relative_error"]),
+                percent(p["y"]["max_relative_error"]), percent(p["z"]["max_relative_error"]),
+                percent(q["targets"]["profile_relative_error"]));
+}
+
 void warn_if_units_differ(physval::ShowerSample const& reference, physval::ShowerSample const& candidate)
 {
     double const ref = mean_sampling_fraction(reference);
@@ -265,6 +282,7 @@ void run_validate(ValidateOptions opt)
     std::printf("auc_features %s  auc_images %s  sampling_fraction_mre %s  figure_of_merit %s\n",
                 show(metrics["auc_features"]).c_str(), show(metrics["auc_images"]).c_str(),
                 show(metrics["sampling_fraction_mre"]).c_str(), show(metrics["figure_of_merit"]).c_str());
+    print_quality(metrics["quality"]);
     if (!opt.no_plots)
     {
         spdlog::info("drawing plots and report.html");

@@ -3,7 +3,10 @@
 // calorimeter in this event, generate their showers in one batched call, and
 // turn cells into hits (x, y, z, E) in detector coordinates.
 //
-//   fastsim MODEL.h5 [PARTICLES [SEED]]
+//   fastsim [MODEL.h5 [PARTICLES [SEED]]]
+//
+// Without MODEL.h5 (or with "-") it loads the generator that ships with the
+// installed calo3dgan (CALO3DGAN_DEFAULT_MODEL from find_package).
 //
 // One calo3dgan::inference::Generator per process, loaded once; generate()
 // is const and thread-safe, so the worker threads of a multi-threaded run
@@ -135,18 +138,19 @@ std::vector<Hit> simulate_event(calo::inference::Generator const& generator, Cal
 
 int main(int argc, char** argv)
 {
-    if (argc < 2)
+    if (argc > 4)
     {
-        std::fprintf(stderr, "usage: %s MODEL.h5 [PARTICLES [SEED]]\n", argv[0]);
+        std::fprintf(stderr, "usage: %s [MODEL.h5|- [PARTICLES [SEED]]]\n", argv[0]);
         return 2;
     }
     try
     {
+        std::string const model = argc > 1 && std::string(argv[1]) != "-" ? argv[1] : CALO3DGAN_DEFAULT_MODEL;
         int const count = argc > 2 ? std::stoi(argv[2]) : 8;
         std::uint64_t const seed = argc > 3 ? std::stoull(argv[3]) : 1;
         if (count <= 0)
             throw std::invalid_argument("PARTICLES must be positive");
-        auto const generator = calo::inference::Generator::load(argv[1]);
+        auto const generator = calo::inference::Generator::load(model);
         auto const [e_min, e_max] = generator.trained_energy_range_gev();
         auto const [t_min, t_max] = generator.trained_angle_range_rad();
 

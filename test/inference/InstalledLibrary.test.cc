@@ -56,6 +56,15 @@ TEST(InstalledLibrary, fastsim_example_builds_and_runs_against_the_installed_pac
     ASSERT_EQ(run.exit_code, 0) << run.output;
     EXPECT_NE(run.output.find("model small, 5 particles, fixed angle"), std::string::npos) << run.output;
     EXPECT_NE(run.output.find("hits: "), std::string::npos) << run.output;
+    // The shipped generator is installed with the package and is the
+    // example's default: the real model A (25 x 25 x 25 cells).
+    EXPECT_TRUE(fs::exists(fs::path(prefix) / "share/calo3dgan/models/3dgan-a-mc/generator.h5"));
+    EXPECT_TRUE(fs::exists(fs::path(prefix) / "share/calo3dgan/models/3dgan-a-mc/README.md"));
+    EXPECT_FALSE(fs::exists(fs::path(prefix) / "share/calo3dgan/models/3dgan-a-mc/run"));
+    auto const shipped = run_command(example + "/fastsim - 4 3");
+    ASSERT_EQ(shipped.exit_code, 0) << shipped.output;
+    EXPECT_NE(shipped.output.find("model 3dgan-a, 4 particles, fixed angle"), std::string::npos) << shipped.output;
+    EXPECT_NE(shipped.output.find("25 x 25 x 25 cells"), std::string::npos) << shipped.output;
     // Bad input from the consumer's side: one clear line, non-zero exit.
     auto const bad = run_command(example + "/fastsim " + dir / "missing.h5");
     EXPECT_EQ(bad.exit_code, 1);

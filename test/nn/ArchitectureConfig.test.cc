@@ -321,6 +321,11 @@ TEST(ArchitectureConfig, overrides)
     EXPECT_EQ(config.discriminator.blocks[2].activation, Activation::relu);
     apply_override(config, "train.loss_weights=[8, 0.2, 0.1]");
     EXPECT_EQ(config.train.loss_weights, (std::vector<double>{8, 0.2, 0.1}));
+    // The sampling-fraction fit of other data, as `inspect --fit-sampling-fraction` prints it.
+    apply_override(config, "train.sampling_fraction=[0.00207, -0.0258, 0.119, -0.275, 2.15]");
+    EXPECT_EQ(config.train.sampling_fraction, (std::vector<double>{0.00207, -0.0258, 0.119, -0.275, 2.15}));
+    apply_override(config, "train.sampling_fraction=[2.0]");  // 3DGAN's mod 0: a flat 2 %
+    EXPECT_EQ(config.train.sampling_fraction, (std::vector<double>{2.0}));
     apply_override(config, "name=sara-nl");
     EXPECT_EQ(config.name, "sara-nl");
     // The override is what a --dump-config prints
@@ -357,6 +362,10 @@ TEST(ArchitectureConfig, override_errors)
     EXPECT_NE(msg.find("filters = -1 must be >= 1"), std::string::npos) << msg;
     msg = test::error_message([&] { apply_override(config, "batchnorm.momentum=1.5"); });
     EXPECT_NE(msg.find("batchnorm.momentum"), std::string::npos) << msg;
+    // Fakes' ECAL targets must stay positive over the sampled energies (y up to 5).
+    msg = test::error_message([&] { apply_override(config, "train.sampling_fraction=[-1, 2]"); });
+    EXPECT_NE(msg.find("train.sampling_fraction is -0.06 % at y = 2.06"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("not positive over train.energy_range"), std::string::npos) << msg;
     msg = test::error_message([&] { apply_override(config, "train.loss_weights=[1, 2]"); });
     EXPECT_NE(msg.find("has 2 entries"), std::string::npos) << msg;
     msg = test::error_message([&] { apply_override(config, "generator.blocks.0.activation=tanh"); });

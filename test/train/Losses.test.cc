@@ -45,10 +45,18 @@ TEST(Losses, MeanAbsoluteError)
 TEST(EcalFit, MatchesThe3dganPolynomial)
 {
     // GetEcalFit mod 1 at y = 1: 0.0018 - 0.023 + 0.11 - 0.28 + 2.21 = 2.0188 (% of E_p).
-    EXPECT_NEAR(ecal_fit(1.0, 1.0), 2.0188, 1e-9);
+    auto const reference = event::reference_sampling_fraction();
+    EXPECT_NEAR(ecal_fit(1.0, 1.0, reference), 2.0188, 1e-9);
     // At 500 GeV (y = 5) the ratio is 1.81 %, i.e. 9.06 GeV; xscale multiplies.
     double const ratio5 = 0.0018 * 625 - 0.023 * 125 + 0.11 * 25 - 0.28 * 5 + 2.21;
-    EXPECT_NEAR(ecal_fit(5.0, 100.0), ratio5 * 5 * 100, 1e-9);
+    EXPECT_NEAR(ecal_fit(5.0, 100.0, reference), ratio5 * 5 * 100, 1e-9);
     EXPECT_NEAR(ratio5, 1.81, 0.01);
+}
+
+TEST(EcalFit, UsesTheConfiguredSamplingFraction)
+{
+    // A flat 2 % (3DGAN's mod 0): target = 2 * y * xscale.
+    EXPECT_NEAR(ecal_fit(3.0, 100.0, {2.0}), 600.0, 1e-9);
+    EXPECT_NEAR(ecal_fit(3.0, 100.0, {0.1, 1.5}), (0.3 + 1.5) * 300.0, 1e-9);
 }
 }  // namespace calo::train

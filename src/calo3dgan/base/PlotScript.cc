@@ -9,7 +9,7 @@
 #include <fstream>
 #include <unistd.h>
 
-#include "calo3dgan/BuildInfo.hh"
+#include "calo3dgan/base/DataFiles.hh"
 #include "calo3dgan/base/Error.hh"
 
 extern char** environ;
@@ -34,20 +34,12 @@ std::string last_nonempty_line(std::string const& path)
 
 std::string plot_script_path(std::string const& name)
 {
-    namespace fs = std::filesystem;
-    std::vector<fs::path> dirs;
-    if (char const* env = std::getenv("CALO3DGAN_PLOTS_DIR"))
-        dirs.emplace_back(env);
-    dirs.push_back(fs::path(kSourceDir) / "scripts" / "plots");
-    dirs.push_back(fs::path(kInstallDataDir) / "plots");
-    for (auto const& dir : dirs)
-    {
-        auto candidate = dir / name;
-        if (fs::is_regular_file(candidate))
-            return candidate.string();
-    }
-    throw InputError("plotting script '" + name + "' not found in $CALO3DGAN_PLOTS_DIR, " + dirs[dirs.size() - 2].string()
-                     + " or " + dirs.back().string() + " — set CALO3DGAN_PLOTS_DIR to the scripts/plots folder");
+    std::vector<std::string> searched;
+    if (auto path = find_data_file("CALO3DGAN_PLOTS_DIR", "scripts/plots", "plots", name, &searched))
+        return *path;
+    throw InputError("plotting script '" + name + "' not found in $CALO3DGAN_PLOTS_DIR, " +
+                     searched[searched.size() - 2] + " or " + searched.back() +
+                     " — set CALO3DGAN_PLOTS_DIR to the scripts/plots folder");
 }
 
 void run_plot_script(std::string const& name, std::vector<std::string> const& args)

@@ -7,6 +7,7 @@
 #include "LayerTable.hh"
 #include "calo3dgan/base/Constants.hh"
 #include "calo3dgan/base/Error.hh"
+#include "calo3dgan/base/Format.hh"
 #include "detail/ConfigEnums.hh"
 #include "detail/ConvBlockFields.hh"
 
@@ -56,7 +57,8 @@ bool operator==(TrainConfig const& a, TrainConfig const& b)
     return a.loss_weights == b.loss_weights && a.learning_rate == b.learning_rate && a.rho == b.rho &&
            a.epsilon == b.epsilon && a.batch_size == b.batch_size && a.epochs == b.epochs && a.xscale == b.xscale &&
            a.yscale == b.yscale && a.energy_min == b.energy_min && a.energy_max == b.energy_max &&
-           a.angle_min_rad == b.angle_min_rad && a.angle_max_rad == b.angle_max_rad;
+           a.angle_min_rad == b.angle_min_rad && a.angle_max_rad == b.angle_max_rad &&
+           a.sampling_fraction == b.sampling_fraction;
 }
 
 bool operator==(ArchitectureConfig const& a, ArchitectureConfig const& b)
@@ -193,6 +195,18 @@ void validate(ArchitectureConfig const& config)
     check_positive(train.yscale, "train.yscale");
     CALO_VALIDATE(train.energy_min > 0 && train.energy_min <= train.energy_max,
                   "train.energy_min/energy_max must satisfy 0 < min <= max — fix the configuration");
+    CALO_VALIDATE(!train.sampling_fraction.empty() && train.sampling_fraction.size() <= 9,
+                  "train.sampling_fraction needs 1 to 9 polynomial coefficients — fix the configuration");
+    for (int i = 0; i <= 50; ++i)
+    {
+        // The fakes' ECAL targets must be positive over the sampled energies.
+        double const y = train.energy_min + (train.energy_max - train.energy_min) * i / 50.0;
+        double const ratio = event::evaluate(train.sampling_fraction, y);
+        CALO_VALIDATE(std::isfinite(ratio) && ratio > 0,
+                      "train.sampling_fraction is " + format_significant(ratio, 4) + " % at y = " +
+                          format_significant(y, 4) +
+                          ", not positive over train.energy_range — fix the coefficients");
+    }
     if (config.family == ModelFamily::b)
     {
         CALO_VALIDATE(

@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "calo3dgan/event/SamplingFraction.hh"
 #include "calo3dgan/geo/ImageShape.hh"
 
 namespace calo::nn
@@ -174,6 +175,11 @@ struct TrainConfig
     //! 60-120 degrees, Anglegan:keras/misc/InferenceTime.py).
     double angle_min_rad = 0.0;
     double angle_max_rad = 0.0;
+    //! Sampling fraction [%] against y, highest degree first: the ECAL target
+    //! of model-A fakes is ratio(y) * y * xscale / 100. Default: 3DGAN's fit of
+    //! its Geant4 data; a model trained on other showers takes the fit of its
+    //! own data (`calo3dgan inspect --fit-sampling-fraction`). Unused by B.
+    std::vector<double> sampling_fraction = event::reference_sampling_fraction();
 
     friend bool operator==(TrainConfig const& a, TrainConfig const& b);
     friend bool operator!=(TrainConfig const& a, TrainConfig const& b) { return !(a == b); }

@@ -88,6 +88,8 @@ toml::table to_table(ArchitectureConfig const& config)
     auto const& train = config.train;
     toml::array weights;
     for (double w : train.loss_weights) weights.push_back(w);
+    toml::array sampling_fraction;
+    for (double c : train.sampling_fraction) sampling_fraction.push_back(c);
     root.insert_or_assign("train", toml::table{
                                        {"loss_weights", std::move(weights)},
                                        {"learning_rate", train.learning_rate},
@@ -100,6 +102,9 @@ toml::table to_table(ArchitectureConfig const& config)
                                        {"energy_range", toml::array{train.energy_min, train.energy_max}},
                                        {"angle_range_rad", toml::array{train.angle_min_rad, train.angle_max_rad}},
                                    });
+    // Only model A's fakes take their ECAL target from the sampling fraction.
+    if (config.family == ModelFamily::a)
+        root["train"].as_table()->insert_or_assign("sampling_fraction", std::move(sampling_fraction));
     return root;
 }
 
@@ -365,6 +370,9 @@ void read_train(toml::table const& table, TrainConfig& train, std::string const&
         train.angle_min_rad = angle[0];
         train.angle_max_rad = angle[1];
     }
+    auto const sampling_fraction = reader.read_doubles("sampling_fraction", 0);
+    if (!sampling_fraction.empty())
+        train.sampling_fraction = sampling_fraction;
     reader.finish();
 }
 

@@ -1,6 +1,7 @@
 #include "calo3dgan/physval/Validation.hh"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -11,6 +12,7 @@
 #include "calo3dgan/physval/ConditionBins.hh"
 #include "calo3dgan/physval/FeatureDistances.hh"
 #include "calo3dgan/physval/FeatureHistograms.hh"
+#include "calo3dgan/physval/QualityTargets.hh"
 
 namespace calo::physval
 {
@@ -161,26 +163,32 @@ json sampling_fraction_profile_json(FeatureTable const& ref, FeatureTable const&
     return out;
 }
 
-json profiles_json(FeatureTable const& ref, FeatureTable const& cand)
+//! Mean projections of a sample on x, y and z [GeV per cell].
+std::array<std::vector<double>, 3> mean_profiles(FeatureTable const& table)
 {
-    int const sizes[3] = {ref.shape.nx, ref.shape.ny, ref.shape.nz};
+    int const sizes[3] = {table.shape.nx, table.shape.ny, table.shape.nz};
+    std::array<std::vector<double>, 3> out;
+    for (int a = 0, offset = 0; a < 3; offset += sizes[a], ++a)
+    {
+        auto& mean = out[a];
+        mean.assign(sizes[a], 0.0);
+        for (std::size_t e = 0; e < table.num_events; ++e)
+        {
+            for (int i = 0; i < sizes[a]; ++i)
+                mean[i] += table.projection(e)[offset + i];
+        }
+        for (double& v : mean)
+            v /= static_cast<double>(table.num_events);
+    }
+    return out;
+}
+
+json profiles_json(std::array<std::vector<double>, 3> const& ref, std::array<std::vector<double>, 3> const& cand)
+{
     json out;
     char const* axes[3] = {"x", "y", "z"};
-    for (auto [name, table] : {std::pair{"reference", &ref}, std::pair{"candidate", &cand}})
-    {
-        for (int a = 0, offset = 0; a < 3; offset += sizes[a], ++a)
-        {
-            std::vector<double> mean(sizes[a], 0.0);
-            for (std::size_t e = 0; e < table->num_events; ++e)
-            {
-                for (int i = 0; i < sizes[a]; ++i)
-                    mean[i] += table->projection(e)[offset + i];
-            }
-            for (double& v : mean)
-                v /= static_cast<double>(table->num_events);
-            out[axes[a]][name] = mean;
-        }
-    }
+    for (int a = 0; a < 3; ++a)
+        out[axes[a]] = {{"reference", ref[a]}, {"candidate", cand[a]}};
     return out;
 }
 
@@ -379,6 +387,9 @@ nlohmann::json validate_samples(ShowerSample const& reference, ShowerSample cons
         skipped.push_back({"classifier test on cell images", "switched off"});
     }
 
+    auto const ref_profiles = mean_profiles(ref);
+    auto const cand_profiles = mean_profiles(cand);
+    metrics["quality"] = to_json(check_quality(merit, ref_profiles, cand_profiles));
     metrics["sampling_fraction_mre"] = merit.sampling_fraction_mean_relative_error;
     metrics["sampling_fraction_mre_error"] = merit.sampling_fraction_mean_relative_error_uncertainty;
     metrics["figure_of_merit"] = merit.figure_of_merit;
@@ -424,7 +435,7 @@ nlohmann::json validate_samples(ShowerSample const& reference, ShowerSample cons
     metrics["plots"] = {
         {"sampling_fraction_profile",
          sampling_fraction_profile_json(ref, cand, options.sampling_fraction_profile_bins)},
-        {"profiles", profiles_json(ref, cand)},
+        {"profiles", profiles_json(ref_profiles, cand_profiles)},
         {"histograms", histograms},
         {"cell_spectrum",
          {{"edges_gev", ref_cells.spectrum_edges_gev}, {"reference", ref_cells.spectrum}, {"candidate", cand_cells.spectrum}}},

@@ -1,16 +1,18 @@
 #pragma once
 // Expected ECAL sum of a shower, used as the target for model-A fakes.
+#include "calo3dgan/event/SamplingFraction.hh"
+
 namespace calo::train
 {
 /*!
- * 3DGAN GetEcalFit, mod 1 (svalleco/3Dgan Energy-gan:keras/EcalEnergyTrain.py):
- * sampling fraction in percent, ratio(y) = 0.0018 y^4 - 0.023 y^3 + 0.11 y^2
- * - 0.28 y + 2.21 with y = E_p / 100 GeV, and the target ECAL sum in network
- * units is ratio(y) * y * xscale (cells in GeV times xscale).
+ * Target ECAL sum in network units (cells in GeV times xscale) of a shower of
+ * y = E_p / yscale: ratio(y) * y * xscale with ratio the sampling fraction in
+ * percent (train.sampling_fraction; by default 3DGAN's GetEcalFit, mod 1:
+ * 0.0018 y^4 - 0.023 y^3 + 0.11 y^2 - 0.28 y + 2.21). See docs/training.md,
+ * "ECAL targets".
  */
-inline double ecal_fit(double y, double xscale)
+inline double ecal_fit(double y, double xscale, event::Polynomial const& sampling_fraction)
 {
-    double const ratio = (((0.0018 * y - 0.023) * y + 0.11) * y - 0.28) * y + 2.21;
-    return ratio * y * xscale;
+    return event::evaluate(sampling_fraction, y) * y * xscale;
 }
 }  // namespace calo::train

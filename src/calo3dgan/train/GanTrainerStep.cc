@@ -14,12 +14,13 @@ namespace calo::train
 {
 namespace
 {
-//! Model-A ECAL targets for sampled y (GetEcalFit), on the device of y.
-torch::Tensor ecal_targets(torch::Tensor const& y, double xscale)
+//! Model-A ECAL targets for sampled y (the sampling-fraction fit), on the device of y.
+torch::Tensor ecal_targets(torch::Tensor const& y, nn::TrainConfig const& train)
 {
     auto values = y.to(torch::kCPU).clone();
     auto acc = values.accessor<float, 2>();
-    for (std::int64_t i = 0; i < values.size(0); ++i) acc[i][0] = static_cast<float>(ecal_fit(acc[i][0], xscale));
+    for (std::int64_t i = 0; i < values.size(0); ++i)
+        acc[i][0] = static_cast<float>(ecal_fit(acc[i][0], train.xscale, train.sampling_fraction));
     return values.to(y.device());
 }
 
@@ -54,7 +55,7 @@ FakeTargets fake_targets(nn::ArchitectureConfig const& config, TrainBatch const&
     if (config.has_angle_head())
         return {real.conditions(true), real.y, real.ecal};
     auto const y = draws.uniform(draw, real.size(), config.train.energy_min, config.train.energy_max);
-    return {y, y, ecal_targets(y, config.train.xscale)};
+    return {y, y, ecal_targets(y, config.train)};
 }
 }  // namespace
 
