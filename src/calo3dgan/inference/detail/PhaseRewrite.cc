@@ -2,17 +2,10 @@
 
 #include <cstdint>
 
+#include "calo3dgan/base/PhaseGeometry.hh"
+
 namespace calo::inference::detail
 {
-namespace
-{
-//! Floor division for a positive divisor.
-int floor_div(int a, int b)
-{
-    return a >= 0 ? a / b : -((-a + b - 1) / b);
-}
-}  // namespace
-
 int PhaseAxis::position(int o) const
 {
     return floor_div(o - pad_lo, upsample) - q_min;
@@ -25,19 +18,18 @@ int PhaseAxis::phase(int o) const
 
 PhaseAxis make_phase_axis(int upsample, int pad_before, int pad_after, int kernel, int in_length)
 {
+    auto const g = phase_geometry(upsample, pad_before, pad_after, kernel, in_length);
     PhaseAxis a;
     a.upsample = upsample;
     a.in_length = in_length;
     a.pad_lo = pad_before;
-    a.out_length = upsample * in_length + pad_before + pad_after - kernel + 1;
-    a.taps = (upsample - 1 + kernel - 1) / upsample + 1;
-    a.q_min = floor_div(-pad_before, upsample);
-    int const q_max = floor_div(a.out_length - 1 - pad_before, upsample);
-    a.positions = q_max - a.q_min + 1;
-    a.pad_before = -a.q_min;
-    // The convolution covers positions q_min .. q_max with taps 0 .. M-1.
-    int const needed_after = q_max + a.taps - in_length;
-    a.pad_after = needed_after > 0 ? needed_after : 0;
+    a.out_length = g.out_length;
+    a.taps = g.taps;
+    a.q_min = g.q_min;
+    a.positions = g.positions();
+    a.pad_before = g.pad_before();
+    // The engine pads only; positions past the last one read stay unused.
+    a.pad_after = g.pad_after() > 0 ? g.pad_after() : 0;
     return a;
 }
 

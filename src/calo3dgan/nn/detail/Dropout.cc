@@ -3,6 +3,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 
+#include <cmath>
 #include <mutex>
 
 namespace calo::nn::detail

@@ -1,33 +1,20 @@
 #include "PhaseConvolution.hh"
 
 #include "Convolution.hh"
+#include "calo3dgan/base/PhaseGeometry.hh"
 
 namespace calo::nn::detail
 {
-namespace
-{
-//! Floor division for a possibly negative numerator.
-std::int64_t floor_div(std::int64_t a, std::int64_t b)
-{
-    return a >= 0 ? a / b : -((-a + b - 1) / b);
-}
-}  // namespace
-
 PhaseAxis make_phase_axis(int s, std::pair<int, int> zeros, int k, std::int64_t n)
 {
+    auto const g = phase_geometry(s, zeros.first, zeros.second, k, static_cast<int>(n));
     PhaseAxis axis;
     axis.upsample = s;
-    axis.taps = (s - 1 + k - 1) / s + 1;
-    auto const lo = zeros.first;
-    axis.out_length = s * n + zeros.first + zeros.second - k + 1;
-    // Output o reads low-resolution position q = floor((o - lo) / s) and the
-    // taps q .. q + M - 1 of the input; o runs over [0, out_length).
-    auto const q_min = floor_div(-lo, s);
-    auto const q_max = floor_div(axis.out_length - 1 - lo, s);
-    axis.pad_before = -q_min;
-    axis.pad_after = q_max + axis.taps - 1 - (n - 1);
-    // Shuffled index u = s * (q - q_min) + r is output o = u + s * q_min + lo.
-    axis.crop_first = -(s * q_min + lo);
+    axis.taps = g.taps;
+    axis.out_length = g.out_length;
+    axis.pad_before = g.pad_before();
+    axis.pad_after = g.pad_after();  // negative: cropped by F::pad
+    axis.crop_first = g.crop_first();
     return axis;
 }
 
