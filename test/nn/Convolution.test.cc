@@ -96,6 +96,22 @@ TEST(Convolution, EveryBackwardFormulationMatchesLibtorch)
     }
 }
 
+TEST(Convolution, WeightGradientOverALargeBatchGoesInChunks)
+{
+    // Batches above 16 are summed chunk by chunk (16 + 16 + 5 here).
+    torch::manual_seed(4);
+    auto const x = torch::randn({37, 6, 7, 8, 6});
+    auto const w = torch::randn({5, 6, 3, 3, 3}) * 0.1;
+    auto const b = torch::randn({5});
+    auto const reference = [&](auto x, auto w, auto b) { return torch::conv3d(x, w, b, 1, {1, 1, 1}); };
+    auto const g = torch::randn_like(reference(x, w, b));
+    ConvolutionBackward backward;
+    backward.weights_as_forward = true;
+    auto const got = run([&](auto x, auto w, auto b) { return convolution3d(x, w, b, {1, 1, 1}, backward); }, x, w, b,
+                         g);
+    expect_close(got, run(reference, x, w, b, g), kFp32Tolerance);
+}
+
 TEST(Convolution, InputWithoutGradientAndNoBias)
 {
     // The discriminator's steps on real showers: no gradient for the images.

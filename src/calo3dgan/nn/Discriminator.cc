@@ -59,7 +59,8 @@ torch::Tensor DiscriminatorImpl::features(torch::Tensor const& images)
     auto const& disc = config_.discriminator;
     auto x = images;
     for (std::size_t i = 0; i < convs_.size(); ++i)
-        x = detail::block_forward(x, disc.blocks[i], convs_[i], batchnorms_[i], config_.leaky_relu_slope, is_training());
+        x = detail::block_forward(x, disc.blocks[i], convs_[i], batchnorms_[i], config_.leaky_relu_slope, is_training(),
+                                  i + 1 < convs_.size());
     x = F::avg_pool3d(x, F::AvgPool3dFuncOptions({disc.pooling.x, disc.pooling.y, disc.pooling.z}));
     // Keras Flatten on channels_last data: (x, y, z, C), C fastest
     return x.permute({0, 2, 3, 4, 1}).flatten(1);

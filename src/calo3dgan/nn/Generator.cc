@@ -68,7 +68,8 @@ torch::Tensor GeneratorImpl::forward_latent(torch::Tensor const& latent)
     // Keras Reshape on channels_last: index order (x, y, z, c), c fastest
     x = x.view({x.size(0), gen.reshape.x, gen.reshape.y, gen.reshape.z, gen.reshape_channels}).permute({0, 4, 1, 2, 3});
     for (std::size_t i = 0; i < convs_.size(); ++i)
-        x = detail::block_forward(x, gen.blocks[i], convs_[i], batchnorms_[i], config_.leaky_relu_slope, is_training());
+        x = detail::block_forward(x, gen.blocks[i], convs_[i], batchnorms_[i], config_.leaky_relu_slope, is_training(),
+                                  i + 1 < convs_.size());
     return x;
 }
 

@@ -99,6 +99,29 @@ torch::Tensor one_channel_input_gradient(torch::Tensor const& dy, torch::Tensor 
         .contiguous();
 }
 
+/*!
+ * dw[o, i, t] = sum_{n, u} dy[n, o, u] xp[n, i, u + t] (xp the padded
+ * input): a convolution over the batch, whose output is the kernel. The
+ * batch is its channel count, so beyond 16 samples it goes in chunks of 16
+ * summed in fp32: one convolution over 128 took twice the time per sample
+ * (the batch outgrows the caches; docs/training-performance.md).
+ */
+torch::Tensor weight_gradient_over_batch(torch::Tensor const& xp, torch::Tensor const& dy)
+{
+    constexpr std::int64_t kChunk = 16;
+    auto const n = xp.size(0);
+    auto const chunk = [&](std::int64_t start, std::int64_t length)
+    {
+        return torch::conv3d(xp.narrow(0, start, length).transpose(0, 1), dy.narrow(0, start, length).transpose(0, 1))
+            .transpose(0, 1);
+    };
+    if (n <= kChunk)
+        return chunk(0, n);
+    auto sum = chunk(0, kChunk).to(torch::kFloat);
+    for (std::int64_t start = kChunk; start < n; start += kChunk) sum += chunk(start, std::min(kChunk, n - start));
+    return sum;
+}
+
 //! Autocast stays off inside: the casts are explicit.
 struct NoAutocast
 {
@@ -160,16 +183,16 @@ class Convolution3dFunction : public torch::autograd::Function<Convolution3dFunc
             // dw[o, i, t] = sum_{n, u} dy[n, o, u] x_padded[n, i, u + t]: a
             // convolution over the batch, whose output is the kernel.
             namespace F = torch::nn::functional;
-            auto const xp = F::pad(x, F::PadFuncOptions({padding[2], padding[2], padding[1], padding[1], padding[0],
-                                                         padding[0]}));
-            dw = torch::conv3d(xp.transpose(0, 1), dy.transpose(0, 1)).transpose(0, 1);
+            auto const xp =
+                F::pad(x, F::PadFuncOptions({padding[2], padding[2], padding[1], padding[1], padding[0], padding[0]}));
+            dw = weight_gradient_over_batch(xp, dy);
             need_w = false;
         }
         if (need_x || need_w)
         {
-            auto const result = at::convolution_backward(dy, x, w, c10::nullopt, {1, 1, 1}, padding, {1, 1, 1},
-                                                         /*transposed=*/false, {0, 0, 0}, /*groups=*/1,
-                                                         {need_x, need_w, false});
+            auto const result =
+                at::convolution_backward(dy, x, w, c10::nullopt, {1, 1, 1}, padding, {1, 1, 1},
+                                         /*transposed=*/false, {0, 0, 0}, /*groups=*/1, {need_x, need_w, false});
             if (need_x)
                 dx = std::get<0>(result);
             if (need_w)
@@ -177,8 +200,13 @@ class Convolution3dFunction : public torch::autograd::Function<Convolution3dFunc
         }
         if (ctx->needs_input_grad(2))
             db = grads[0].to(w_type).sum({0, 2, 3, 4});
-        return {dx.defined() ? dx.to(x_type) : dx, dw.defined() ? dw.to(w_type).contiguous() : dw, db,
-                torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
+        return {dx.defined() ? dx.to(x_type) : dx,
+                dw.defined() ? dw.to(w_type).contiguous() : dw,
+                db,
+                torch::Tensor(),
+                torch::Tensor(),
+                torch::Tensor(),
+                torch::Tensor()};
     }
 };
 }  // namespace

@@ -4,8 +4,8 @@
 #include <torch/torch.h>
 
 #include "../ArchitectureConfig.hh"
+#include "BlockTail.hh"
 #include "Convolution.hh"
-#include "Dropout.hh"
 #include "PhaseConvolution.hh"
 
 namespace calo::nn::detail
@@ -37,7 +37,7 @@ inline std::vector<std::int64_t> same_padding_widths(Int3 kernel)
  */
 struct PaddingPlan
 {
-    Int3 symmetric;  //!< Conv3d padding per axis (x, y, z)
+    Int3 symmetric;                         //!< Conv3d padding per axis (x, y, z)
     std::vector<std::int64_t> extra_after;  //!< F::pad widths (z, y, x order), trailing side only
 };
 
@@ -88,10 +88,10 @@ inline torch::Tensor upsample_nearest(torch::Tensor const& x, Int3 factor)
     if (factor == Int3{1, 1, 1})
         return x;
     namespace F = torch::nn::functional;
-    return F::interpolate(x, F::InterpolateFuncOptions()
-                                 .size(std::vector<std::int64_t>{x.size(2) * factor.x, x.size(3) * factor.y,
-                                                                 x.size(4) * factor.z})
-                                 .mode(torch::kNearest));
+    return F::interpolate(
+        x, F::InterpolateFuncOptions()
+               .size(std::vector<std::int64_t>{x.size(2) * factor.x, x.size(3) * factor.y, x.size(4) * factor.z})
+               .mode(torch::kNearest));
 }
 
 //! The exact broadcast-copy form of upsample_nearest, the reference for tests.
@@ -101,21 +101,6 @@ inline torch::Tensor upsample_repeat(torch::Tensor const& x, Int3 factor)
     return x.view({n, c, dx, 1, dy, 1, dz, 1})
         .expand({n, c, dx, factor.x, dy, factor.y, dz, factor.z})
         .reshape({n, c, dx * factor.x, dy * factor.y, dz * factor.z});
-}
-
-inline torch::Tensor activate(torch::Tensor const& x, Activation activation, double leaky_slope)
-{
-    namespace F = torch::nn::functional;
-    switch (activation)
-    {
-        case Activation::relu:
-            return torch::relu(x);
-        case Activation::leaky_relu:
-            return F::leaky_relu(x, F::LeakyReLUFuncOptions().negative_slope(leaky_slope));
-        case Activation::linear:
-            break;
-    }
-    return x;
 }
 
 //! Conv3d with symmetric zero padding `padding` (see plan_padding).
@@ -161,8 +146,7 @@ inline void register_blocks(torch::nn::Module& owner, std::vector<ConvBlockConfi
 
 //! [upsample] -> [zero padding] -> conv as the layers are written (the
 //! reference for tests of block_convolution).
-inline torch::Tensor block_convolution_as_written(torch::Tensor x, ConvBlockConfig const& block,
-                                                  torch::nn::Conv3d conv)
+inline torch::Tensor block_convolution_as_written(torch::Tensor x, ConvBlockConfig const& block, torch::nn::Conv3d conv)
 {
     x = upsample_nearest(x, block.upsample);
     // The symmetric padding is inside the convolution; only an even 'same'
@@ -185,20 +169,16 @@ inline torch::Tensor block_convolution(torch::Tensor const& x, ConvBlockConfig c
 
 /*!
  * One block: [upsample] -> [extra zero] -> conv (with its symmetric padding)
- * -> activation -> [BN] -> [dropout while training].
+ * -> activation -> [BN] -> [dropout while training]; feeds_convolution: the
+ * next layer is another block (see BlockTail).
  * (N, C, X, Y, Z) -> (N, filters, X', Y', Z')
  */
 inline torch::Tensor block_forward(torch::Tensor x, ConvBlockConfig const& block, torch::nn::Conv3d conv,
-                                   torch::nn::BatchNorm3d batchnorm, double leaky_slope, bool training)
+                                   torch::nn::BatchNorm3d batchnorm, double leaky_slope, bool training,
+                                   bool feeds_convolution)
 {
-    namespace F = torch::nn::functional;
     x = block_convolution(x, block, conv);
-    x = activate(x, block.activation, leaky_slope);
-    // Batch statistics in fp32 under bf16 autocast, like the fp32 parameters.
-    if (!batchnorm.is_empty())
-        x = batchnorm->forward(x.to(batchnorm->weight.scalar_type()));
-    if (block.dropout > 0)
-        x = detail::dropout(x, block.dropout, training);
-    return x;
+    return block_tail(x, BlockTail{block.activation, leaky_slope, block.dropout, training, feeds_convolution},
+                      batchnorm);
 }
 }  // namespace calo::nn::detail
