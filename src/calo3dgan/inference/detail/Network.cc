@@ -297,7 +297,7 @@ std::vector<float> Network::fold_input_map(detail::PhaseConvolution const& conv0
                                    block.kernel[2]};
     auto const weight_md = memory::desc(weight_dims, dt::f32, tag::any);
     memory::dims const strides{1, 1, 1};
-    memory::dims const pad_l{conv0.axis[0].pad_before, conv0.axis[1].pad_before, conv0.axis[2].pad_before};
+    memory::dims const pad_l{conv0.axis[0].pad_before(), conv0.axis[1].pad_before(), conv0.axis[2].pad_before()};
     memory::dims const pad_r{conv0.axis[0].pad_after, conv0.axis[1].pad_after, conv0.axis[2].pad_after};
     dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
                                          src_md, weight_md, dst_md, strides, pad_l, pad_r);
@@ -443,7 +443,7 @@ std::shared_ptr<Network::Plan> Network::plan_for(int batch, std::size_t first_st
         {
             auto const& conv = stage.conv;
             memory::dims const strides{1, 1, 1};
-            memory::dims const pad_l{conv.axis[0].pad_before, conv.axis[1].pad_before, conv.axis[2].pad_before};
+            memory::dims const pad_l{conv.axis[0].pad_before(), conv.axis[1].pad_before(), conv.axis[2].pad_before()};
             memory::dims const pad_r{conv.axis[0].pad_after, conv.axis[1].pad_after, conv.axis[2].pad_after};
             auto const desc =
                 has_bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,

@@ -2,34 +2,14 @@
 
 #include <cstdint>
 
-#include "calo3dgan/base/PhaseGeometry.hh"
-
 namespace calo::inference::detail
 {
-int PhaseAxis::position(int o) const
-{
-    return floor_div(o - pad_lo, upsample) - q_min;
-}
-
-int PhaseAxis::phase(int o) const
-{
-    return (o - pad_lo) - upsample * floor_div(o - pad_lo, upsample);
-}
-
 PhaseAxis make_phase_axis(int upsample, int pad_before, int pad_after, int kernel, int in_length)
 {
-    auto const g = phase_geometry(upsample, pad_before, pad_after, kernel, in_length);
     PhaseAxis a;
-    a.upsample = upsample;
-    a.in_length = in_length;
-    a.pad_lo = pad_before;
-    a.out_length = g.out_length;
-    a.taps = g.taps;
-    a.q_min = g.q_min;
-    a.positions = g.positions();
-    a.pad_before = g.pad_before();
-    // The engine pads only; positions past the last one read stay unused.
-    a.pad_after = g.pad_after() > 0 ? g.pad_after() : 0;
+    a.geometry = phase_geometry(upsample, pad_before, pad_after, kernel, in_length);
+    // Positions past the last one read stay unused.
+    a.pad_after = a.geometry.pad_after() > 0 ? a.geometry.pad_after() : 0;
     return a;
 }
 
@@ -38,8 +18,8 @@ PhaseConvolution rewrite_block(ConvBlock const& block, Int3 in_length)
     PhaseConvolution conv;
     for (int d = 0; d < 3; ++d)
     {
-        conv.axis[d] = make_phase_axis(block.upsample[d], block.pad_before[d], block.pad_after[d], block.kernel[d],
-                                       in_length[d]);
+        conv.axis[d] =
+            make_phase_axis(block.upsample[d], block.pad_before[d], block.pad_after[d], block.kernel[d], in_length[d]);
         conv.phases *= block.upsample[d];
     }
     conv.in_channels = block.in_channels;
@@ -80,7 +60,7 @@ namespace
 {
 //! The shuffle for one element type: copies of `channels` values, inlined
 //! (a memcpy call per output position costs more than the copy).
-template<class T>
+template <class T>
 void shuffle_typed(PhaseConvolution const& conv, std::size_t events, T const* src, T* dst)
 {
     auto const& ax = conv.axis;
@@ -100,7 +80,7 @@ void shuffle_typed(PhaseConvolution const& conv, std::size_t events, T const* sr
         pz[o] = ax[2].position(o);
         rz[o] = ax[2].phase(o);
     }
-    int const sy = ax[1].upsample, sz = ax[2].upsample;
+    int const sy = ax[1].geometry.upsample, sz = ax[2].geometry.upsample;
     long long const rows = static_cast<long long>(events) * lx;
 #pragma omp parallel for schedule(static)
     for (long long r = 0; r < rows; ++r)

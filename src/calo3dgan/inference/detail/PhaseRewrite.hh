@@ -4,26 +4,24 @@
 // depth-to-space shuffle (derivation in docs/inference.md, "Exact rewrites").
 #include <vector>
 
+#include "calo3dgan/base/PhaseGeometry.hh"
 #include "calo3dgan/inference/GeneratorModel.hh"
 
 namespace calo::inference::detail
 {
-//! Geometry of the rewrite along one axis.
+//! Geometry of the rewrite along one axis, as the engine runs it.
 struct PhaseAxis
 {
-    int upsample = 1;    //!< s
-    int in_length = 0;   //!< n: low-resolution input length
-    int out_length = 0;  //!< L: output length of the original block
-    int taps = 0;        //!< M = floor((s - 1 + k - 1) / s) + 1 phase-kernel length
-    int q_min = 0;       //!< first low-resolution position (<= 0)
-    int positions = 0;   //!< Q: low-resolution positions computed by the stacked convolution
-    int pad_before = 0;  //!< zeros before the low-resolution input (= -q_min)
-    int pad_after = 0;   //!< zeros after it (>= 0)
-    int pad_lo = 0;      //!< p_lo of the original block
+    PhaseGeometry geometry;
+    int pad_after = 0;  //!< zeros after the input: geometry's, or 0 where it crops (the engine pads only)
 
-    //! Low-resolution position and phase of output index o.
-    int position(int o) const;
-    int phase(int o) const;
+    int taps() const { return geometry.taps; }
+    //! Q: low-resolution positions computed by the stacked convolution.
+    int positions() const { return geometry.positions(); }
+    int pad_before() const { return geometry.pad_before(); }
+    //! Index into the Q computed positions, and phase, of output index o.
+    int position(int o) const { return geometry.position(o) - geometry.q_min; }
+    int phase(int o) const { return geometry.phase(o); }
 };
 
 PhaseAxis make_phase_axis(int upsample, int pad_before, int pad_after, int kernel, int in_length);
@@ -41,9 +39,12 @@ struct PhaseConvolution
 
     int stacked_channels() const { return phases * out_channels; }
     bool needs_shuffle() const { return phases > 1; }
-    Int3 taps() const { return {axis[0].taps, axis[1].taps, axis[2].taps}; }
-    Int3 positions() const { return {axis[0].positions, axis[1].positions, axis[2].positions}; }
-    Int3 out_lengths() const { return {axis[0].out_length, axis[1].out_length, axis[2].out_length}; }
+    Int3 taps() const { return {axis[0].taps(), axis[1].taps(), axis[2].taps()}; }
+    Int3 positions() const { return {axis[0].positions(), axis[1].positions(), axis[2].positions()}; }
+    Int3 out_lengths() const
+    {
+        return {axis[0].geometry.out_length, axis[1].geometry.out_length, axis[2].geometry.out_length};
+    }
 };
 
 //! Rewrite `block` applied to an input of lengths `in_length`. Phase kernels
