@@ -223,14 +223,25 @@ void with_type(torch::ScalarType type, F&& f)
         throw std::invalid_argument("block_tail: fp32 or bf16 tensors only");
 }
 
-//! f(std::bool_constant<dropping>{}).
+/*!
+ * f(A{}, B{}, std::bool_constant<dropping>{}) with A and B the storages of
+ * `a` and `b`: the kernels' template arguments from run-time values.
+ */
 template <class F>
-void with_dropping(bool dropping, F&& f)
+void dispatch(torch::ScalarType a, torch::ScalarType b, bool dropping, F&& f)
 {
-    if (dropping)
-        f(std::true_type{});
-    else
-        f(std::false_type{});
+    with_type(a,
+              [&](auto sa)
+              {
+                  with_type(b,
+                            [&](auto sb)
+                            {
+                                if (dropping)
+                                    f(sa, sb, std::true_type{});
+                                else
+                                    f(sa, sb, std::false_type{});
+                            });
+              });
 }
 
 bool fusable(torch::Tensor const& x)
@@ -332,30 +343,21 @@ class BlockTailFunction : public torch::autograd::Function<BlockTailFunction>
             }
         }
         DropoutMask const mask(plan.dropout, plan.seed);
-        with_type(xc.scalar_type(),
-                  [&](auto tin)
-                  {
-                      with_type(out_type,
-                                [&](auto tout)
-                                {
-                                    with_dropping(plan.dropout > 0,
-                                                  [&](auto dropping)
-                                                  {
-                                                      using In = decltype(tin);
-                                                      using Out = decltype(tout);
-                                                      auto const* in = values<In>(xc);
-                                                      auto* out = values<Out>(y);
-                                                      planes.for_each(
-                                                          [&](std::int64_t p)
-                                                          {
-                                                              auto const c = planes.channel(p), base = p * planes.size;
-                                                              plane_output<decltype(dropping)::value, In, Out>(
-                                                                  in + base, out + base, base, planes.size,
-                                                                  plan.negative, alpha[c], shift[c], mask);
-                                                          });
-                                                  });
-                                });
-                  });
+        dispatch(xc.scalar_type(), out_type, plan.dropout > 0,
+                 [&](auto in_storage, auto out_storage, auto dropping)
+                 {
+                     using In = decltype(in_storage);
+                     using Out = decltype(out_storage);
+                     auto const* in = values<In>(xc);
+                     auto* out = values<Out>(y);
+                     planes.for_each(
+                         [&](std::int64_t p)
+                         {
+                             auto const c = planes.channel(p), base = p * planes.size;
+                             plane_output<dropping, In, Out>(in + base, out + base, base, planes.size, plan.negative,
+                                                             alpha[c], shift[c], mask);
+                         });
+                 });
         ctx->save_for_backward({xc, plan.batchnorm ? gamma : torch::Tensor()});
         ctx->saved_data["mean"] = c10::List<double>(mean);
         ctx->saved_data["invstd"] = c10::List<double>(invstd);
@@ -379,6 +381,20 @@ class BlockTailFunction : public torch::autograd::Function<BlockTailFunction>
         DropoutMask const mask(dropout, static_cast<std::uint64_t>(ctx->saved_data["seed"].toInt()));
         auto const dy = grads[0].contiguous();
         Planes const planes(x);
+        // f(In{}, G{}, dropping, p, x's plane p, dL/dy's plane p) for every plane.
+        auto const for_each_plane = [&](auto&& f)
+        {
+            dispatch(
+                x.scalar_type(), dy.scalar_type(), dropout > 0,
+                [&](auto in_storage, auto gradient_storage, auto dropping)
+                {
+                    auto const* in = values<decltype(in_storage)>(x);
+                    auto const* gy = values<decltype(gradient_storage)>(dy);
+                    planes.for_each(
+                        [&](std::int64_t p)
+                        { f(in_storage, gradient_storage, dropping, p, in + p * planes.size, gy + p * planes.size); });
+                });
+        };
         // dL/da = coefficient g + offset + xhat_slope xhat per channel, with
         // g = dL/dy mask and xhat the normalised activation; without BN, g.
         std::vector<float> coefficient(planes.channels, 1.0f), offset(planes.channels, 0.0f),
@@ -394,31 +410,14 @@ class BlockTailFunction : public torch::autograd::Function<BlockTailFunction>
                 invstd[c] = static_cast<float>(invstd_d[c]);
             }
             std::vector<double> sums(planes.count, 0.0), products(planes.count, 0.0);
-            with_type(x.scalar_type(),
-                      [&](auto tin)
-                      {
-                          with_type(dy.scalar_type(),
-                                    [&](auto tg)
-                                    {
-                                        with_dropping(dropout > 0,
-                                                      [&](auto dropping)
-                                                      {
-                                                          using In = decltype(tin);
-                                                          using G = decltype(tg);
-                                                          auto const* in = values<In>(x);
-                                                          auto const* gy = values<G>(dy);
-                                                          planes.for_each(
-                                                              [&](std::int64_t p)
-                                                              {
-                                                                  auto const c = planes.channel(p),
-                                                                             base = p * planes.size;
-                                                                  plane_gradient_sums<decltype(dropping)::value, In, G>(
-                                                                      in + base, gy + base, base, planes.size, negative,
-                                                                      mean[c], invstd[c], mask, sums[p], products[p]);
-                                                              });
-                                                      });
-                                    });
-                      });
+            for_each_plane(
+                [&](auto in_storage, auto gradient_storage, auto dropping, std::int64_t p, auto const* in,
+                    auto const* gy)
+                {
+                    auto const c = planes.channel(p);
+                    plane_gradient_sums<dropping, decltype(in_storage), decltype(gradient_storage)>(
+                        in, gy, p * planes.size, planes.size, negative, mean[c], invstd[c], mask, sums[p], products[p]);
+                });
             auto const dbeta_c = planes.channel_totals(sums);
             auto const dgamma_c = planes.channel_totals(products);
             auto const g = gamma.accessor<float, 1>();
@@ -441,33 +440,17 @@ class BlockTailFunction : public torch::autograd::Function<BlockTailFunction>
         if (ctx->needs_input_grad(0))
         {
             dx = torch::empty(x.sizes(), x.options());
-            with_type(x.scalar_type(),
-                      [&](auto tin)
-                      {
-                          with_type(dy.scalar_type(),
-                                    [&](auto tg)
-                                    {
-                                        with_dropping(
-                                            dropout > 0,
-                                            [&](auto dropping)
-                                            {
-                                                using In = decltype(tin);
-                                                using G = decltype(tg);
-                                                auto const* in = values<In>(x);
-                                                auto const* gy = values<G>(dy);
-                                                auto* out = values<In>(dx);
-                                                planes.for_each(
-                                                    [&](std::int64_t p)
-                                                    {
-                                                        auto const c = planes.channel(p), base = p * planes.size;
-                                                        plane_input_gradient<decltype(dropping)::value, In, G>(
-                                                            in + base, gy + base, out + base, base, planes.size,
-                                                            negative, mean[c], invstd[c], coefficient[c], offset[c],
-                                                            xhat_slope[c], mask);
-                                                    });
-                                            });
-                                    });
-                      });
+            for_each_plane(
+                [&](auto in_storage, auto gradient_storage, auto dropping, std::int64_t p, auto const* in,
+                    auto const* gy)
+                {
+                    using In = decltype(in_storage);
+                    auto const c = planes.channel(p);
+                    auto const base = p * planes.size;
+                    plane_input_gradient<dropping, In, decltype(gradient_storage)>(
+                        in, gy, values<In>(dx) + base, base, planes.size, negative, mean[c], invstd[c], coefficient[c],
+                        offset[c], xhat_slope[c], mask);
+                });
         }
         return {dx,
                 batchnorm && ctx->needs_input_grad(1) ? dgamma : torch::Tensor(),
