@@ -6,15 +6,19 @@
 #include <ATen/autocast_mode.h>
 #include <gtest/gtest.h>
 
+#include "TensorCompare.hh"
+#include "calo3dgan/nn/detail/Layers.hh"
+
 namespace calo::nn::detail
 {
 namespace
 {
-torch::nn::BatchNorm3d make_batchnorm(std::int64_t channels)
+torch::nn::BatchNorm3d batchnorm_with_parameters(std::int64_t channels)
 {
-    // The 3DGAN settings (Keras momentum 0.99, epsilon 1e-3), with
-    // parameters away from 1 and 0 so that their gradients matter.
-    torch::nn::BatchNorm3d bn(torch::nn::BatchNorm3dOptions(channels).momentum(0.01).eps(1e-3));
+    // As the models make it (the 3DGAN settings: Keras momentum 0.99,
+    // epsilon 1e-3), with parameters away from 1 and 0 so that their
+    // gradients matter.
+    auto bn = detail::make_batchnorm(channels, BatchNormConfig{});
     torch::NoGradGuard no_grad;
     bn->weight.copy_(torch::linspace(0.5, 1.5, channels));
     bn->bias.copy_(torch::linspace(-0.3, 0.4, channels));
@@ -23,11 +27,7 @@ torch::nn::BatchNorm3d make_batchnorm(std::int64_t channels)
     return bn;
 }
 
-double relative_error(torch::Tensor const& a, torch::Tensor const& b)
-{
-    auto const af = a.to(torch::kDouble), bf = b.to(torch::kDouble);
-    return ((af - bf).norm() / bf.norm()).item<double>();
-}
+using test::relative_error;
 
 struct Result
 {
@@ -38,7 +38,7 @@ struct Result
 //! fresh copy of x and of the BN, keyed by torch seed 11.
 Result run(bool fused, torch::Tensor const& x0, BlockTail const& tail, bool with_batchnorm, bool bn_training)
 {
-    auto bn = with_batchnorm ? make_batchnorm(x0.size(1)) : torch::nn::BatchNorm3d(nullptr);
+    auto bn = with_batchnorm ? batchnorm_with_parameters(x0.size(1)) : torch::nn::BatchNorm3d(nullptr);
     if (with_batchnorm)
         bn->train(bn_training);
     auto x = x0.detach().clone().requires_grad_(true);
@@ -179,7 +179,7 @@ TEST(BlockTail, DrawsTheSameDropoutSeedAsTheSeparateOperators)
     // a training step draws the same numbers.
     auto const x = input(torch::kFloat);
     BlockTail const tail{Activation::leaky_relu, 0.3, 0.2, true};
-    auto bn = make_batchnorm(x.size(1));
+    auto bn = batchnorm_with_parameters(x.size(1));
     torch::manual_seed(4);
     block_tail(x, tail, bn);
     auto const after_fused = torch::randint(1 << 30, {4});

@@ -1,10 +1,12 @@
 // The training convolutions: the backward formulations and the phase-stacked
 // upsampling convolution against libtorch's own convolution and autograd.
+#include "calo3dgan/nn/detail/Convolution.hh"
+
 #include <ATen/autocast_mode.h>
 #include <gtest/gtest.h>
 
+#include "TensorCompare.hh"
 #include "calo3dgan/nn/Presets.hh"
-#include "calo3dgan/nn/detail/Convolution.hh"
 #include "calo3dgan/nn/detail/Layers.hh"
 #include "calo3dgan/nn/detail/PhaseConvolution.hh"
 
@@ -19,10 +21,7 @@ namespace
 // bound (a wrong tap or phase gives errors of order 1).
 constexpr double kFp32Tolerance = 1e-5;
 
-double relative_error(torch::Tensor const& a, torch::Tensor const& b)
-{
-    return ((a.to(torch::kDouble) - b.to(torch::kDouble)).norm() / b.to(torch::kDouble).norm()).item<double>();
-}
+using test::relative_error;
 
 struct Gradients
 {
@@ -30,7 +29,7 @@ struct Gradients
 };
 
 //! y = f(x, w, b) and the gradients of sum(y * g) for a fixed random g.
-template<class F>
+template <class F>
 Gradients run(F f, torch::Tensor x, torch::Tensor w, torch::Tensor b, torch::Tensor const& g)
 {
     x = x.detach().requires_grad_(true);
@@ -73,8 +72,9 @@ TEST(Convolution, EveryBackwardFormulationMatchesLibtorch)
         auto const x = torch::randn({3, s.in, s.size, s.size + 1, s.size - 1});
         auto const w = torch::randn({s.out, s.in, s.kernel.x, s.kernel.y, s.kernel.z}) * 0.1;
         auto const b = torch::randn({s.out});
-        auto const reference = [&](auto x, auto w, auto b)
-        { return torch::conv3d(x, w, b, 1, {s.padding.x, s.padding.y, s.padding.z}); };
+        auto const reference = [&](auto x, auto w, auto b) {
+            return torch::conv3d(x, w, b, 1, {s.padding.x, s.padding.y, s.padding.z});
+        };
         auto const g = torch::randn_like(reference(x, w, b));
         auto const want = run(reference, x, w, b, g);
         for (int data : {0, 1, 2})
@@ -88,8 +88,8 @@ TEST(Convolution, EveryBackwardFormulationMatchesLibtorch)
                 backward.data_as_forward = data == 1;
                 backward.data_by_phases = data == 2;
                 backward.weights_as_forward = weights;
-                auto const got = run([&](auto x, auto w, auto b) { return convolution3d(x, w, b, s.padding, backward); },
-                                     x, w, b, g);
+                auto const got = run(
+                    [&](auto x, auto w, auto b) { return convolution3d(x, w, b, s.padding, backward); }, x, w, b, g);
                 expect_close(got, want, kFp32Tolerance);
             }
         }
@@ -107,8 +107,11 @@ TEST(Convolution, WeightGradientOverALargeBatchGoesInChunks)
     auto const g = torch::randn_like(reference(x, w, b));
     ConvolutionBackward backward;
     backward.weights_as_forward = true;
-    auto const got = run([&](auto x, auto w, auto b) { return convolution3d(x, w, b, {1, 1, 1}, backward); }, x, w, b,
-                         g);
+    auto const got = run(
+        [&](auto x, auto w, auto b) {
+            return convolution3d(x, w, b, {1, 1, 1}, backward);
+        },
+        x, w, b, g);
     expect_close(got, run(reference, x, w, b, g), kFp32Tolerance);
 }
 
@@ -189,8 +192,8 @@ TEST(PhaseConvolution, EqualsUpsamplePadConvolution)
                      std::to_string(c.block.upsample.z) + " kernel " + std::to_string(c.block.kernel.x) +
                      std::to_string(c.block.kernel.y) + std::to_string(c.block.kernel.z));
         auto const x = torch::randn({2, c.in_channels, c.in_size.x, c.in_size.y, c.in_size.z});
-        auto const w = torch::randn({c.block.filters, c.in_channels, c.block.kernel.x, c.block.kernel.y,
-                                     c.block.kernel.z}) * 0.1;
+        auto const w =
+            torch::randn({c.block.filters, c.in_channels, c.block.kernel.x, c.block.kernel.y, c.block.kernel.z}) * 0.1;
         auto const b = c.block.bias ? torch::randn({c.block.filters}) : torch::Tensor();
         // The reference: upsample, pad, libtorch's conv3d, all differentiable.
         auto const reference = [&](torch::Tensor x, torch::Tensor w, torch::Tensor b)

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <stdexcept>
 
 #include "Dropout.hh"
@@ -40,26 +39,13 @@ struct Fp32
     static float store(float v) { return v; }
 };
 
-//! bf16 storage as raw 16-bit values (c10::BFloat16's conversions, written
-//! on integers so that they vectorise): the upper half of an fp32 value,
-//! rounded to nearest even.
+//! bf16 storage as raw 16-bit values, converted by c10's bit-level
+//! functions: the element type stays an integer, so the loops vectorise.
 struct Bf16
 {
     using type = std::uint16_t;
-    static float load(std::uint16_t v)
-    {
-        std::uint32_t const bits = static_cast<std::uint32_t>(v) << 16;
-        float f;
-        std::memcpy(&f, &bits, sizeof f);
-        return f;
-    }
-    static std::uint16_t store(float f)
-    {
-        std::uint32_t bits;
-        std::memcpy(&bits, &f, sizeof bits);
-        auto const rounded = static_cast<std::uint16_t>((bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16);
-        return f != f ? std::uint16_t{0x7FC0} : rounded;
-    }
+    static float load(std::uint16_t v) { return c10::detail::f32_from_bits(v); }
+    static std::uint16_t store(float f) { return c10::detail::round_to_nearest_even(f); }
 };
 
 //! The tensor's values as S's storage type.
@@ -285,14 +271,6 @@ struct Planes
     }
 };
 
-torch::Tensor float_vector(std::vector<double> const& values)
-{
-    auto t = torch::empty({static_cast<std::int64_t>(values.size())}, torch::kFloat);
-    auto* out = t.data_ptr<float>();
-    for (std::size_t i = 0; i < values.size(); ++i) out[i] = static_cast<float>(values[i]);
-    return t;
-}
-
 //! What one call computes, fixed before the forward pass.
 struct TailPlan
 {
@@ -433,8 +411,8 @@ class BlockTailFunction : public torch::autograd::Function<BlockTailFunction>
                     xhat_slope[c] = static_cast<float>(-k * dgamma_c[c] / m);
                 }
             }
-            dgamma = float_vector(dgamma_c);
-            dbeta = float_vector(dbeta_c);
+            dgamma = torch::tensor(dgamma_c).to(torch::kFloat);
+            dbeta = torch::tensor(dbeta_c).to(torch::kFloat);
         }
         torch::Tensor dx;
         if (ctx->needs_input_grad(0))
@@ -560,7 +538,8 @@ torch::Tensor block_tail(torch::Tensor const& x, BlockTail const& tail, torch::n
             // cumulative average.
             torch::NoGradGuard no_grad;
             batchnorm->num_batches_tracked += 1;
-            plan.momentum = batchnorm->options.momentum().value_or(1.0 / batchnorm->num_batches_tracked.item<double>());
+            auto const momentum = batchnorm->options.momentum();
+            plan.momentum = momentum ? *momentum : 1.0 / batchnorm->num_batches_tracked.item<double>();
         }
     }
     // The mask's seed is drawn where detail::dropout would draw it.

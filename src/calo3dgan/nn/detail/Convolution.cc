@@ -180,8 +180,6 @@ class Convolution3dFunction : public torch::autograd::Function<Convolution3dFunc
         }
         if (need_w && ctx->saved_data["weights_as_forward"].toBool())
         {
-            // dw[o, i, t] = sum_{n, u} dy[n, o, u] x_padded[n, i, u + t]: a
-            // convolution over the batch, whose output is the kernel.
             namespace F = torch::nn::functional;
             auto const xp =
                 F::pad(x, F::PadFuncOptions({padding[2], padding[2], padding[1], padding[1], padding[0], padding[0]}));
