@@ -238,6 +238,10 @@ def main():
     machine["libtorch"] = summaries[0]["cxx"]["torch_version"]
     machine["pytorch"] = summaries[0]["pytorch"]["torch_version"]
     machine["device"] = device
+    if device != "cpu":
+        gpu = subprocess.run(["nvidia-smi", "--query-gpu=name,driver_version", "--format=csv,noheader"],
+                             capture_output=True, text=True).stdout.strip().splitlines()
+        machine["gpu"] = gpu[0] if gpu else None
     result = {"command": command, "elapsed_seconds": elapsed, "machine": machine, "cases": summaries}
     with open(os.path.join(out_dir, f"{STEM}.json"), "w") as f:
         json.dump(result, f, indent=2)
@@ -248,7 +252,7 @@ def main():
         f"- command: `{command}` ({elapsed} s)",
         f"- machine: {machine['cpu']}, {machine['nproc']} cores, {machine['memory_gib']} GiB, "
         f"libtorch {machine['libtorch']} (C++), torch {machine['pytorch']} (Python {machine['python']}), "
-        f"device {device}",
+        f"device {device}" + (f" ({machine['gpu']})" if machine.get("gpu") else ""),
         f"- date: {machine['date']}, git {machine['git_revision']}; host-contention probe (wall/CPU of a "
         f"1-thread loop, 1.0 = idle host) before/after: {machine['contention_probe_wall_over_cpu']}",
         "",

@@ -12,15 +12,47 @@ find_library(CALO_LIBDEFLATE_LIBRARY NAMES deflate REQUIRED)
 add_library(calo_libdeflate INTERFACE)
 target_include_directories(calo_libdeflate SYSTEM INTERFACE ${CALO_LIBDEFLATE_INCLUDE_DIR})
 target_link_libraries(calo_libdeflate INTERFACE ${CALO_LIBDEFLATE_LIBRARY})
-find_package(PkgConfig REQUIRED)
-pkg_check_modules(TOMLPP REQUIRED tomlplusplus)
+find_path(CALO_TOMLPP_INCLUDE_DIR toml++/toml.h REQUIRED)
 # toml++ header-only, so that its formatter writes floats with std::to_chars
 # (shortest text that reads back exactly); Debian's shared build uses a
 # stream with 17 digits (0.3 -> 0.29999999999999999).
 add_library(calo_tomlpp INTERFACE)
-target_include_directories(calo_tomlpp SYSTEM INTERFACE ${TOMLPP_INCLUDE_DIRS})
+target_include_directories(calo_tomlpp SYSTEM INTERFACE ${CALO_TOMLPP_INCLUDE_DIR})
 target_compile_definitions(calo_tomlpp INTERFACE TOML_HEADER_ONLY=1 TOML_FLOAT_CHARCONV=1)
 find_package(Torch REQUIRED)
+# A Python torch install carries its own {fmt} in its include folder, newer
+# than the system's, which spdlog is built against, and searched before
+# /usr/include. The targets see that folder through a copy without fmt/
+# (links to everything else), so that {fmt} comes from the system.
+get_filename_component(CALO_TORCH_INCLUDE "${TORCH_INSTALL_PREFIX}/include" REALPATH)
+if(IS_DIRECTORY "${CALO_TORCH_INCLUDE}/fmt" AND NOT CALO_TORCH_INCLUDE STREQUAL "/usr/include")
+  set(calo_torch_overlay ${PROJECT_BINARY_DIR}/torch-include)
+  file(MAKE_DIRECTORY ${calo_torch_overlay})
+  file(GLOB calo_torch_entries RELATIVE ${CALO_TORCH_INCLUDE} ${CALO_TORCH_INCLUDE}/*)
+  list(REMOVE_ITEM calo_torch_entries fmt)
+  foreach(entry IN LISTS calo_torch_entries)
+    if(NOT EXISTS ${calo_torch_overlay}/${entry})
+      file(CREATE_LINK ${CALO_TORCH_INCLUDE}/${entry} ${calo_torch_overlay}/${entry} SYMBOLIC)
+    endif()
+  endforeach()
+  foreach(torch_target torch torch_library torch_cpu torch_cuda c10 c10_cuda)
+    if(TARGET ${torch_target})
+      get_target_property(dirs ${torch_target} INTERFACE_INCLUDE_DIRECTORIES)
+      if(dirs)
+        set(replaced)
+        foreach(dir IN LISTS dirs)
+          get_filename_component(real "${dir}" REALPATH)
+          if(real STREQUAL CALO_TORCH_INCLUDE)
+            set(dir ${calo_torch_overlay})
+          endif()
+          list(APPEND replaced ${dir})
+        endforeach()
+        set_target_properties(${torch_target} PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${replaced}")
+      endif()
+    endif()
+  endforeach()
+  message(STATUS "calo3dgan: libtorch headers through ${calo_torch_overlay} (without torch's own fmt/)")
+endif()
 
 # Torch's flags (e.g. -D_GLIBCXX_USE_CXX11_ABI) must reach every target that
 # includes a torch header; TORCH_LIBRARIES carries them as an interface target.

@@ -3,10 +3,10 @@
 // statistics and dropout masks, in fp32 and bf16, training and eval.
 #include "calo3dgan/nn/detail/BlockTail.hh"
 
-#include <ATen/autocast_mode.h>
 #include <gtest/gtest.h>
 
 #include "TensorCompare.hh"
+#include "calo3dgan/nn/Autocast.hh"
 #include "calo3dgan/nn/detail/Layers.hh"
 
 namespace calo::nn::detail
@@ -146,12 +146,8 @@ TEST(BlockTail, MatchesTheSeparateOperatorsInBf16)
 //! CPU autocast to bf16 while in scope.
 struct Bf16Autocast
 {
-    Bf16Autocast()
-    {
-        at::autocast::set_autocast_cpu_dtype(torch::kBFloat16);
-        at::autocast::set_cpu_enabled(true);
-    }
-    ~Bf16Autocast() { at::autocast::set_cpu_enabled(false); }
+    Bf16Autocast() { nn::set_autocast(c10::DeviceType::CPU, true, torch::kBFloat16); }
+    ~Bf16Autocast() { nn::set_autocast(c10::DeviceType::CPU, false, torch::kBFloat16); }
 };
 
 TEST(BlockTail, FeedingAConvolutionUnderAutocastWritesWhatItWouldCastTo)

@@ -2,10 +2,10 @@
 // upsampling convolution against libtorch's own convolution and autograd.
 #include "calo3dgan/nn/detail/Convolution.hh"
 
-#include <ATen/autocast_mode.h>
 #include <gtest/gtest.h>
 
 #include "TensorCompare.hh"
+#include "calo3dgan/nn/Autocast.hh"
 #include "calo3dgan/nn/Presets.hh"
 #include "calo3dgan/nn/detail/Layers.hh"
 #include "calo3dgan/nn/detail/PhaseConvolution.hh"
@@ -136,10 +136,9 @@ TEST(Convolution, Bf16AutocastKeepsFp32Gradients)
     auto const b = torch::randn({8});
     auto const g = torch::randn({4, 8, 9, 9, 9});
     auto const want = run([](auto x, auto w, auto b) { return convolution3d(x, w, b, {2, 2, 2}); }, x, w, b, g);
-    at::autocast::set_cpu_enabled(true);
-    at::autocast::set_autocast_cpu_dtype(torch::kBFloat16);
+    nn::set_autocast(c10::DeviceType::CPU, true, torch::kBFloat16);
     auto const got = run([](auto x, auto w, auto b) { return convolution3d(x, w, b, {2, 2, 2}); }, x, w, b, g);
-    at::autocast::set_cpu_enabled(false);
+    nn::set_autocast(c10::DeviceType::CPU, false, torch::kBFloat16);
     EXPECT_EQ(got.y.scalar_type(), torch::kBFloat16);
     EXPECT_EQ(got.dw.scalar_type(), torch::kFloat);
     EXPECT_EQ(got.db.scalar_type(), torch::kFloat);

@@ -13,6 +13,8 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <string>
+#include <type_traits>
 
 #include "SimulatedData.hh"
 #include "TestSupport.hh"
@@ -63,6 +65,21 @@ torch::Tensor parameters_of(GanTrainer& t)
     return torch::cat(flat);
 }
 
+//! The optimizer state's key of a parameter: libtorch 1.13 keys by the
+//! printed TensorImpl address, 2.x by the address itself.
+template <class State>
+typename State::key_type state_key(State const&, torch::Tensor const& p)
+{
+    if constexpr (std::is_same_v<typename State::key_type, std::string>)
+    {
+        std::ostringstream text;
+        text << p.unsafeGetTensorImpl();
+        return text.str();
+    }
+    else
+        return p.unsafeGetTensorImpl();
+}
+
 //! RMSprop moving averages of both optimizers, flattened (empty before a step).
 torch::Tensor optimizer_state_of(GanTrainer& t)
 {
@@ -70,8 +87,7 @@ torch::Tensor optimizer_state_of(GanTrainer& t)
     for (auto* optimizer : {&t.discriminator_optimizer(), &t.generator_optimizer()})
         for (auto const& p : optimizer->param_groups().front().params())
         {
-            auto const key = c10::guts::to_string(p.unsafeGetTensorImpl());
-            auto const it = optimizer->state().find(key);
+            auto const it = optimizer->state().find(state_key(optimizer->state(), p));
             if (it != optimizer->state().end())
                 flat.push_back(
                     static_cast<torch::optim::RMSpropParamState&>(*it->second).square_avg().flatten());

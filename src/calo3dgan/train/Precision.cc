@@ -3,6 +3,7 @@
 #include <ATen/autocast_mode.h>
 
 #include "calo3dgan/base/Error.hh"
+#include "calo3dgan/nn/Autocast.hh"
 
 namespace calo::train
 {
@@ -22,40 +23,20 @@ char const* to_string(Precision precision)
 }
 
 AutocastScope::AutocastScope(Precision precision, torch::Device device)
-    : active_(precision == Precision::bf16), cuda_(device.is_cuda())
+    : active_(precision == Precision::bf16), device_(device.type())
 {
     if (!active_)
         return;
-    if (cuda_)
-    {
-        was_enabled_ = at::autocast::is_enabled();
-        was_type_ = at::autocast::get_autocast_gpu_dtype();
-        at::autocast::set_autocast_gpu_dtype(torch::kBFloat16);
-        at::autocast::set_enabled(true);
-    }
-    else
-    {
-        was_enabled_ = at::autocast::is_cpu_enabled();
-        was_type_ = at::autocast::get_autocast_cpu_dtype();
-        at::autocast::set_autocast_cpu_dtype(torch::kBFloat16);
-        at::autocast::set_cpu_enabled(true);
-    }
+    was_enabled_ = nn::autocast_enabled(device_);
+    was_type_ = nn::autocast_type(device_);
+    nn::set_autocast(device_, true, torch::kBFloat16);
 }
 
 AutocastScope::~AutocastScope()
 {
     if (!active_)
         return;
-    if (cuda_)
-    {
-        at::autocast::set_enabled(was_enabled_);
-        at::autocast::set_autocast_gpu_dtype(was_type_);
-    }
-    else
-    {
-        at::autocast::set_cpu_enabled(was_enabled_);
-        at::autocast::set_autocast_cpu_dtype(was_type_);
-    }
+    nn::set_autocast(device_, was_enabled_, was_type_);
     if (!was_enabled_)
         at::autocast::clear_cache();
 }

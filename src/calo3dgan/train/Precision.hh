@@ -33,7 +33,7 @@ class AutocastScope
 
   private:
     bool active_ = false;
-    bool cuda_ = false;
+    c10::DeviceType device_ = c10::DeviceType::CPU;
     bool was_enabled_ = false;
     torch::ScalarType was_type_ = torch::kBFloat16;
 };

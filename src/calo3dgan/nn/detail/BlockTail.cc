@@ -1,13 +1,13 @@
 #include "BlockTail.hh"
 
 #include <ATen/Parallel.h>
-#include <ATen/autocast_mode.h>
 
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
 #include "Dropout.hh"
+#include "calo3dgan/nn/Autocast.hh"
 
 namespace calo::nn::detail
 {
@@ -521,8 +521,8 @@ torch::Tensor block_tail(torch::Tensor const& x, BlockTail const& tail, torch::n
     plan.negative = negative_slope(tail.activation, tail.leaky_slope);
     plan.batchnorm = has_batchnorm;
     plan.output_type = has_batchnorm ? batchnorm->weight.scalar_type() : x.scalar_type();
-    if (tail.feeds_convolution && at::autocast::is_cpu_enabled())
-        plan.output_type = at::autocast::get_autocast_cpu_dtype();
+    if (tail.feeds_convolution && autocast_enabled(c10::DeviceType::CPU))
+        plan.output_type = autocast_type(c10::DeviceType::CPU);
     torch::Tensor gamma = torch::empty({0}), beta = gamma, running_mean = gamma, running_var = gamma;
     if (has_batchnorm)
     {

@@ -1,6 +1,6 @@
 #include "Convolution.hh"
 
-#include <ATen/autocast_mode.h>
+#include "calo3dgan/nn/Autocast.hh"
 
 namespace calo::nn::detail
 {
@@ -13,11 +13,8 @@ using torch::autograd::variable_list;
 //! for the tensor's device, else the tensor's own.
 torch::ScalarType compute_type(torch::Tensor const& x)
 {
-    if (x.is_cuda() && at::autocast::is_enabled())
-        return at::autocast::get_autocast_gpu_dtype();
-    if (x.is_cpu() && at::autocast::is_cpu_enabled())
-        return at::autocast::get_autocast_cpu_dtype();
-    return x.scalar_type();
+    auto const device = x.device().type();
+    return autocast_enabled(device) ? autocast_type(device) : x.scalar_type();
 }
 
 std::vector<std::int64_t> to_vector(Int3 v)
