@@ -84,15 +84,49 @@ TEST(Convolution, EveryBackwardFormulationMatchesLibtorch)
                 SCOPED_TRACE(std::to_string(s.in) + "->" + std::to_string(s.out) + " data " + std::to_string(data) +
                              " weights " + std::to_string(weights));
                 // 2: by output phases (used for one input channel only).
-                ConvolutionBackward backward;
-                backward.data_as_forward = data == 1;
-                backward.data_by_phases = data == 2;
-                backward.weights_as_forward = weights;
+                ConvolutionFormulation formulation;
+                formulation.data_as_forward = data == 1;
+                formulation.data_by_phases = data == 2;
+                formulation.weights_as_forward = weights;
                 auto const got = run(
-                    [&](auto x, auto w, auto b) { return convolution3d(x, w, b, s.padding, backward); }, x, w, b, g);
+                    [&](auto x, auto w, auto b) { return convolution3d(x, w, b, s.padding, formulation); }, x, w, b, g);
                 expect_close(got, want, kFp32Tolerance);
             }
         }
+    }
+}
+
+TEST(Convolution, ForwardByPhasesMatchesLibtorch)
+{
+    // The discriminator's second layer (32 -> 8, 5^3, padding 2), an even
+    // output length along z (no padding there), and an even kernel length.
+    torch::manual_seed(5);
+    for (auto const& s : {Shape{32, 8, {5, 5, 5}, {2, 2, 2}, 9}, Shape{16, 8, {5, 3, 4}, {0, 1, 2}, 10},
+                          Shape{20, 8, {4, 5, 5}, {1, 2, 0}, 10}})
+    {
+        SCOPED_TRACE(std::to_string(s.in) + "->" + std::to_string(s.out) + " kernel z " + std::to_string(s.kernel.x) +
+                     " padding z " + std::to_string(s.padding.x));
+        auto const x = torch::randn({2, s.in, s.size, s.size + 1, s.size - 1});
+        auto const w = torch::randn({s.out, s.in, s.kernel.x, s.kernel.y, s.kernel.z}) * 0.1;
+        auto const b = torch::randn({s.out});
+        auto const reference = [&](auto x, auto w, auto b) {
+            return torch::conv3d(x, w, b, 1, {s.padding.x, s.padding.y, s.padding.z});
+        };
+        auto const g = torch::randn_like(reference(x, w, b));
+        auto const want = run(reference, x, w, b, g);
+        ConvolutionFormulation formulation;
+        formulation.forward_by_phases = true;
+        auto const by_phases = [&](auto x, auto w, auto b) { return convolution3d(x, w, b, s.padding, formulation); };
+        auto const got = run(by_phases, x, w, b, g);
+        ASSERT_EQ(got.y.sizes(), want.y.sizes());
+        expect_close(got, want, kFp32Tolerance);
+        // Under bf16 autocast: the same rounding bound as a plain bf16
+        // convolution (Bf16AutocastKeepsFp32Gradients below).
+        nn::set_autocast(c10::DeviceType::CPU, true, torch::kBFloat16);
+        auto const got_bf16 = run(by_phases, x, w, b, g);
+        nn::set_autocast(c10::DeviceType::CPU, false, torch::kBFloat16);
+        EXPECT_EQ(got_bf16.y.scalar_type(), torch::kBFloat16);
+        expect_close(got_bf16, want, 2e-2);
     }
 }
 
@@ -105,11 +139,11 @@ TEST(Convolution, WeightGradientOverALargeBatchGoesInChunks)
     auto const b = torch::randn({5});
     auto const reference = [&](auto x, auto w, auto b) { return torch::conv3d(x, w, b, 1, {1, 1, 1}); };
     auto const g = torch::randn_like(reference(x, w, b));
-    ConvolutionBackward backward;
-    backward.weights_as_forward = true;
+    ConvolutionFormulation formulation;
+    formulation.weights_as_forward = true;
     auto const got = run(
         [&](auto x, auto w, auto b) {
-            return convolution3d(x, w, b, {1, 1, 1}, backward);
+            return convolution3d(x, w, b, {1, 1, 1}, formulation);
         },
         x, w, b, g);
     expect_close(got, run(reference, x, w, b, g), kFp32Tolerance);

@@ -119,6 +119,31 @@ torch::Tensor weight_gradient_over_batch(torch::Tensor const& xp, torch::Tensor 
     return sum;
 }
 
+/*!
+ * y = conv3d(x, w, b, padding) by output phases along the first spatial
+ * axis z: with one more zero of padding there, y[2m - 1 + r] =
+ * sum_t w[t] xp[2m + r + t] for r = 0, 1, so both phases are one convolution
+ * with stride 2 and k + 1 taps, phase r's kernel being w shifted by r taps;
+ * its outputs interleave to y[-1 .. 2M - 2], of which the first is dropped.
+ */
+torch::Tensor forward_by_phases(torch::Tensor const& x, torch::Tensor const& w, torch::Tensor const& b,
+                                std::vector<std::int64_t> const& padding)
+{
+    auto const n = x.size(0), c_out = w.size(0), k = w.size(2);
+    auto const z_out = x.size(2) + 2 * padding[0] - k + 1;
+    auto kernel = torch::zeros({2, c_out, w.size(1), k + 1, w.size(3), w.size(4)}, w.options());
+    kernel[0].narrow(2, 0, k).copy_(w);
+    kernel[1].narrow(2, 1, k).copy_(w);
+    auto const phases = torch::conv3d(x, kernel.view({2 * c_out, w.size(1), k + 1, w.size(3), w.size(4)}),
+                                      b.repeat({2}), /*stride=*/{2, 1, 1}, {padding[0] + 1, padding[1], padding[2]});
+    auto const m = phases.size(2), h = phases.size(3), d = phases.size(4);
+    return phases.view({n, 2, c_out, m, h, d})
+        .permute({0, 2, 3, 1, 4, 5})
+        .reshape({n, c_out, 2 * m, h, d})
+        .narrow(2, 1, z_out)
+        .contiguous();
+}
+
 //! Autocast stays off inside: the casts are explicit.
 struct NoAutocast
 {
@@ -130,8 +155,8 @@ class Convolution3dFunction : public torch::autograd::Function<Convolution3dFunc
 {
   public:
     static torch::Tensor forward(AutogradContext* ctx, torch::Tensor x, torch::Tensor weight, torch::Tensor bias,
-                                 std::vector<std::int64_t> padding, bool data_as_forward, bool data_by_phases,
-                                 bool weights_as_forward)
+                                 std::vector<std::int64_t> padding, bool forward_phases, bool data_as_forward,
+                                 bool data_by_phases, bool weights_as_forward)
     {
         auto const type = compute_type(x);
         NoAutocast no_autocast;
@@ -145,6 +170,8 @@ class Convolution3dFunction : public torch::autograd::Function<Convolution3dFunc
         ctx->saved_data["weights_as_forward"] = weights_as_forward;
         ctx->saved_data["x_type"] = static_cast<std::int64_t>(x.scalar_type());
         ctx->saved_data["w_type"] = static_cast<std::int64_t>(weight.scalar_type());
+        if (forward_phases && x.is_cpu())
+            return forward_by_phases(xc, wc, bc, padding);
         return torch::conv3d(xc, wc, bc, /*stride=*/1, padding);
     }
 
@@ -201,37 +228,40 @@ class Convolution3dFunction : public torch::autograd::Function<Convolution3dFunc
                 torch::Tensor(),
                 torch::Tensor(),
                 torch::Tensor(),
+                torch::Tensor(),
                 torch::Tensor()};
     }
 };
 }  // namespace
 
-ConvolutionBackward choose_backward(std::int64_t in_channels, std::int64_t out_channels)
+ConvolutionFormulation choose_formulation(std::int64_t in_channels, std::int64_t out_channels)
 {
     // Measured with bench/bench_convolution (docs/training-performance.md):
     // oneDNN's backward primitives are slow when the channel counts are
     // below its vector width (8 on either side), where a forward
     // convolution computes the same sums several times faster.
-    ConvolutionBackward backward;
-    backward.data_as_forward = in_channels > 1 && out_channels <= 8;
-    backward.data_by_phases = in_channels == 1;
-    backward.weights_as_forward = in_channels <= 8 && out_channels <= 8 && in_channels > 1;
-    return backward;
+    ConvolutionFormulation formulation;
+    formulation.forward_by_phases = in_channels >= 16 && out_channels == 8;
+    formulation.data_as_forward = in_channels > 1 && out_channels <= 8;
+    formulation.data_by_phases = in_channels == 1;
+    formulation.weights_as_forward = in_channels <= 8 && out_channels <= 8 && in_channels > 1;
+    return formulation;
 }
 
 torch::Tensor convolution3d(torch::Tensor const& x, torch::Tensor const& weight, torch::Tensor const& bias,
                             Int3 padding)
 {
-    return convolution3d(x, weight, bias, padding, choose_backward(weight.size(1), weight.size(0)));
+    return convolution3d(x, weight, bias, padding, choose_formulation(weight.size(1), weight.size(0)));
 }
 
 torch::Tensor convolution3d(torch::Tensor const& x, torch::Tensor const& weight, torch::Tensor const& bias,
-                            Int3 padding, ConvolutionBackward backward)
+                            Int3 padding, ConvolutionFormulation formulation)
 {
     // Custom functions take defined tensors only: no bias is a zero bias
     // that needs no gradient.
     auto const b = bias.defined() ? bias : torch::zeros({weight.size(0)}, weight.options());
-    return Convolution3dFunction::apply(x, weight, b, to_vector(padding), backward.data_as_forward,
-                                        backward.data_by_phases, backward.weights_as_forward);
+    return Convolution3dFunction::apply(x, weight, b, to_vector(padding), formulation.forward_by_phases,
+                                        formulation.data_as_forward, formulation.data_by_phases,
+                                        formulation.weights_as_forward);
 }
 }  // namespace calo::nn::detail

@@ -1,18 +1,24 @@
 #pragma once
 // The 3D convolution of training: stride 1, symmetric zero padding, with a
-// backward pass that picks, per gradient, the formulation measured faster on
-// CPUs (docs/training-performance.md), and that runs in bf16 under autocast
-// with fp32 gradients for the fp32 master weights.
+// forward pass and, per gradient, a backward pass in the formulation measured
+// faster on CPUs (docs/training-performance.md), running in bf16 under
+// autocast with fp32 gradients for the fp32 master weights.
 #include <torch/torch.h>
 
 #include "../ArchitectureConfig.hh"
 
 namespace calo::nn::detail
 {
-//! How a convolution's gradients are computed. Fixed for a shape (never timed
-//! at run time) so that runs repeat bit for bit.
-struct ConvolutionBackward
+//! How a convolution and its gradients are computed. Fixed for a shape (never
+//! timed at run time) so that runs repeat bit for bit.
+struct ConvolutionFormulation
 {
+    //! y as one convolution with stride 2 along the first spatial axis and
+    //! k + 1 taps there, whose 2 C_out outputs are y's odd and even planes
+    //! along that axis, interleaved afterwards: for C_out = 8, which fills
+    //! half of oneDNN's 16-channel blocks, the stacked output fills them
+    //! (20 % more multiply-adds for a 5-tap kernel). CPU only.
+    bool forward_by_phases = false;
     //! dL/dx as a forward convolution of dL/dy with the flipped, transposed
     //! kernel, instead of oneDNN's backward-data primitive.
     bool data_as_forward = false;
@@ -28,7 +34,7 @@ struct ConvolutionBackward
 };
 
 //! The formulations chosen for a convolution C_in -> C_out.
-ConvolutionBackward choose_backward(std::int64_t in_channels, std::int64_t out_channels);
+ConvolutionFormulation choose_formulation(std::int64_t in_channels, std::int64_t out_channels);
 
 /*!
  * y = conv3d(x, weight, bias) with `padding` zeros on both sides of each
@@ -41,5 +47,5 @@ torch::Tensor convolution3d(torch::Tensor const& x, torch::Tensor const& weight,
 
 //! The same with the formulations given (tests compare them).
 torch::Tensor convolution3d(torch::Tensor const& x, torch::Tensor const& weight, torch::Tensor const& bias,
-                            Int3 padding, ConvolutionBackward backward);
+                            Int3 padding, ConvolutionFormulation formulation);
 }  // namespace calo::nn::detail
