@@ -135,8 +135,19 @@ relative_difference() {
   "$python" -c 'import json, sys; a, b = json.loads(sys.argv[1]), json.loads(sys.argv[2]); import math
 print("%.3g" % max(abs(x - y) / max(abs(x), abs(y), 1e-3) for x, y in zip(a, b)) if len(a) == len(b) and all(map(math.isfinite, a + b)) else "nan")' "$1" "$2"
 }
-# Every run's history.json is kept in DIR/histories/ for a closer look.
-keep_history() { mkdir -p "$out/histories" && cp "$work/$1/history.json" "$out/histories/$1.json" 2>/dev/null; }
+# compare_runs A B BOUND WHAT: report the largest relative difference of two
+# runs' losses against BOUND ("-": reported only, finite losses pass); both
+# histories are kept in DIR/histories/ for a closer look.
+compare_runs() {
+  local d r
+  mkdir -p "$out/histories"
+  cp "$work/$1/history.json" "$out/histories/$1.json"
+  cp "$work/$2/history.json" "$out/histories/$2.json"
+  d=$(relative_difference "$(losses "$work/$1")" "$(losses "$work/$2")")
+  r=FAIL
+  if [[ $d != nan ]] && { [[ $3 == - ]] || "$python" -c "import sys; sys.exit(0 if $d < $3 else 1)"; }; then r=PASS; fi
+  report $r "$4" "largest relative difference of the losses $d (bound $3)${5:+; $5}"
+}
 train() {  # train RUN DEVICE PRECISION STEPS|- [extra...]
   local run=$1 device=$2 precision=$3 steps=()
   [[ $4 == - ]] || steps=(--steps "$4")
@@ -151,20 +162,16 @@ train() {  # train RUN DEVICE PRECISION STEPS|- [extra...]
 # differ by a few 1e-4 relative; 1e-2 bounds that with room for the
 # accumulation over the 4 (D) and 6 (G) convolutions.
 if train cpu1 cpu fp32 1 && train gpu1 "$gpu" fp32 1; then
-  keep_history cpu1 && keep_history gpu1
-  d=$(relative_difference "$(losses "$work/cpu1")" "$(losses "$work/gpu1")")
-  [[ $d != nan ]] && "$python" -c "import sys; sys.exit(0 if $d < 1e-2 else 1)" && r=PASS || r=FAIL
-  report $r "one fp32 training step, GPU against CPU (losses and parts, train and test)" "largest relative difference $d (bound 1e-2)"
+  compare_runs cpu1 gpu1 1e-2 "one fp32 training step, GPU against CPU (losses and parts, train and test)"
 else
   report FAIL "one fp32 training step on GPU and CPU" "$(tail -2 "$work/gpu1.log" "$work/cpu1.log" | tr '\n' ' ')"
 fi
 
 # 20 steps in each precision on the GPU: bf16 autocast follows fp32.
 if train gpu20 "$gpu" fp32 20 && train gpu20bf "$gpu" bf16 20; then
-  keep_history gpu20 && keep_history gpu20bf
-  d=$(relative_difference "$(losses "$work/gpu20")" "$(losses "$work/gpu20bf")")
-  [[ $d != nan ]] && r=PASS || r=FAIL
-  report $r "20 steps fp32 and bf16 on the GPU: finite losses (their difference is reported, not bounded: two GAN runs drift apart)" "training D real, D fake, G: fp32 $(losses "$work/gpu20" totals), bf16 $(losses "$work/gpu20bf" totals); largest relative difference of all losses $d"
+  compare_runs gpu20 gpu20bf - \
+    "20 steps fp32 and bf16 on the GPU: finite losses (their difference is reported, not bounded: two GAN runs drift apart)" \
+    "training D real, D fake, G: fp32 $(losses "$work/gpu20" totals), bf16 $(losses "$work/gpu20bf" totals)"
 else
   report FAIL "20 training steps on the GPU" "$(tail -2 "$work/gpu20.log" "$work/gpu20bf.log" | tr '\n' ' ')"
 fi
@@ -184,10 +191,7 @@ fi
 # varying order, which leaves float-rounding differences (bound 1e-3).
 epochs() { train "$1" "$gpu" fp32 - --batches-per-epoch 10 --epochs "$2" "${@:3}"; }
 if epochs whole 2 && epochs resumed 1 && epochs resumed 2 --resume; then
-  keep_history whole && keep_history resumed
-  d=$(relative_difference "$(losses "$work/whole")" "$(losses "$work/resumed")")
-  [[ $d != nan ]] && "$python" -c "import sys; sys.exit(0 if $d < 1e-3 else 1)" && r=PASS || r=FAIL
-  report $r "resume: epoch 2 after a stop at epoch 1 against epoch 2 of one run, on the GPU" "largest relative difference of the losses $d (bound 1e-3)"
+  compare_runs whole resumed 1e-3 "resume: epoch 2 after a stop at epoch 1 against epoch 2 of one run, on the GPU"
 else
   report FAIL "resume on the GPU" "$(tail -2 "$work/resumed.log" "$work/whole.log" | tr '\n' ' ')"
 fi

@@ -62,6 +62,27 @@ struct Shape
     std::int64_t size;
 };
 
+//! Random inputs of shape `s` and libtorch's convolution with its gradients.
+struct LibtorchCase
+{
+    torch::Tensor x, w, b, g;
+    Gradients want;
+};
+
+LibtorchCase libtorch_case(Shape const& s, std::int64_t batch)
+{
+    LibtorchCase c;
+    c.x = torch::randn({batch, s.in, s.size, s.size + 1, s.size - 1});
+    c.w = torch::randn({s.out, s.in, s.kernel.x, s.kernel.y, s.kernel.z}) * 0.1;
+    c.b = torch::randn({s.out});
+    auto const reference = [&](auto x, auto w, auto b) {
+        return torch::conv3d(x, w, b, 1, {s.padding.x, s.padding.y, s.padding.z});
+    };
+    c.g = torch::randn_like(reference(c.x, c.w, c.b));
+    c.want = run(reference, c.x, c.w, c.b, c.g);
+    return c;
+}
+
 TEST(Convolution, EveryBackwardFormulationMatchesLibtorch)
 {
     torch::manual_seed(3);
@@ -69,14 +90,7 @@ TEST(Convolution, EveryBackwardFormulationMatchesLibtorch)
                           Shape{1, 2, {6, 1, 3}, {2, 0, 2}, 8}, Shape{8, 8, {5, 5, 5}, {1, 1, 1}, 8},
                           Shape{6, 4, {3, 2, 4}, {0, 1, 2}, 7}, Shape{16, 3, {2, 2, 2}, {0, 0, 0}, 6}})
     {
-        auto const x = torch::randn({3, s.in, s.size, s.size + 1, s.size - 1});
-        auto const w = torch::randn({s.out, s.in, s.kernel.x, s.kernel.y, s.kernel.z}) * 0.1;
-        auto const b = torch::randn({s.out});
-        auto const reference = [&](auto x, auto w, auto b) {
-            return torch::conv3d(x, w, b, 1, {s.padding.x, s.padding.y, s.padding.z});
-        };
-        auto const g = torch::randn_like(reference(x, w, b));
-        auto const want = run(reference, x, w, b, g);
+        auto const c = libtorch_case(s, 3);
         for (int data : {0, 1, 2})
         {
             for (bool weights : {false, true})
@@ -88,9 +102,10 @@ TEST(Convolution, EveryBackwardFormulationMatchesLibtorch)
                 formulation.data_as_forward = data == 1;
                 formulation.data_by_phases = data == 2;
                 formulation.weights_as_forward = weights;
-                auto const got = run(
-                    [&](auto x, auto w, auto b) { return convolution3d(x, w, b, s.padding, formulation); }, x, w, b, g);
-                expect_close(got, want, kFp32Tolerance);
+                auto const got =
+                    run([&](auto x, auto w, auto b) { return convolution3d(x, w, b, s.padding, formulation); }, c.x,
+                        c.w, c.b, c.g);
+                expect_close(got, c.want, kFp32Tolerance);
             }
         }
     }
@@ -106,27 +121,20 @@ TEST(Convolution, ForwardByPhasesMatchesLibtorch)
     {
         SCOPED_TRACE(std::to_string(s.in) + "->" + std::to_string(s.out) + " kernel z " + std::to_string(s.kernel.x) +
                      " padding z " + std::to_string(s.padding.x));
-        auto const x = torch::randn({2, s.in, s.size, s.size + 1, s.size - 1});
-        auto const w = torch::randn({s.out, s.in, s.kernel.x, s.kernel.y, s.kernel.z}) * 0.1;
-        auto const b = torch::randn({s.out});
-        auto const reference = [&](auto x, auto w, auto b) {
-            return torch::conv3d(x, w, b, 1, {s.padding.x, s.padding.y, s.padding.z});
-        };
-        auto const g = torch::randn_like(reference(x, w, b));
-        auto const want = run(reference, x, w, b, g);
+        auto const c = libtorch_case(s, 2);
         ConvolutionFormulation formulation;
         formulation.forward_by_phases = true;
         auto const by_phases = [&](auto x, auto w, auto b) { return convolution3d(x, w, b, s.padding, formulation); };
-        auto const got = run(by_phases, x, w, b, g);
-        ASSERT_EQ(got.y.sizes(), want.y.sizes());
-        expect_close(got, want, kFp32Tolerance);
+        auto const got = run(by_phases, c.x, c.w, c.b, c.g);
+        ASSERT_EQ(got.y.sizes(), c.want.y.sizes());
+        expect_close(got, c.want, kFp32Tolerance);
         // Under bf16 autocast: the same rounding bound as a plain bf16
         // convolution (Bf16AutocastKeepsFp32Gradients below).
         nn::set_autocast(c10::DeviceType::CPU, true, torch::kBFloat16);
-        auto const got_bf16 = run(by_phases, x, w, b, g);
+        auto const got_bf16 = run(by_phases, c.x, c.w, c.b, c.g);
         nn::set_autocast(c10::DeviceType::CPU, false, torch::kBFloat16);
         EXPECT_EQ(got_bf16.y.scalar_type(), torch::kBFloat16);
-        expect_close(got_bf16, want, 2e-2);
+        expect_close(got_bf16, c.want, 2e-2);
     }
 }
 
