@@ -239,9 +239,11 @@ ConvolutionFormulation choose_formulation(std::int64_t in_channels, std::int64_t
     // Measured with bench/bench_convolution (docs/training-performance.md):
     // oneDNN's backward primitives are slow when the channel counts are
     // below its vector width (8 on either side), where a forward
-    // convolution computes the same sums several times faster.
+    // convolution computes the same sums several times faster. Forward by
+    // phases for 8 outputs: measured in training steps (fp32 +10 % from D2,
+    // bf16 +10 % more from D3 and D4; docs/training-performance.md, item 7).
     ConvolutionFormulation formulation;
-    formulation.forward_by_phases = in_channels >= 16 && out_channels == 8;
+    formulation.forward_by_phases = in_channels >= 8 && out_channels == 8;
     formulation.data_as_forward = in_channels > 1 && out_channels <= 8;
     formulation.data_by_phases = in_channels == 1;
     formulation.weights_as_forward = in_channels <= 8 && out_channels <= 8 && in_channels > 1;
