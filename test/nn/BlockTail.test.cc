@@ -5,8 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "CpuBf16Autocast.hh"
 #include "TensorCompare.hh"
-#include "calo3dgan/nn/Autocast.hh"
 #include "calo3dgan/nn/detail/Layers.hh"
 
 namespace calo::nn::detail
@@ -143,13 +143,6 @@ TEST(BlockTail, MatchesTheSeparateOperatorsInBf16)
     }
 }
 
-//! CPU autocast to bf16 while in scope.
-struct Bf16Autocast
-{
-    Bf16Autocast() { nn::set_autocast(c10::DeviceType::CPU, true, torch::kBFloat16); }
-    ~Bf16Autocast() { nn::set_autocast(c10::DeviceType::CPU, false, torch::kBFloat16); }
-};
-
 TEST(BlockTail, FeedingAConvolutionUnderAutocastWritesWhatItWouldCastTo)
 {
     // The fp32 result rounded to bf16 is what the next convolution would
@@ -157,7 +150,7 @@ TEST(BlockTail, FeedingAConvolutionUnderAutocastWritesWhatItWouldCastTo)
     // the same values: bit-identical either way.
     auto const x = input(torch::kBFloat16);
     BlockTail tail{Activation::leaky_relu, 0.3, 0.2, true};
-    Bf16Autocast autocast;
+    test::CpuBf16Autocast autocast;
     auto const wide = run(true, x, tail, true, true);
     tail.feeds_convolution = true;
     auto const narrow = run(true, x, tail, true, true);

@@ -4,8 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "CpuBf16Autocast.hh"
 #include "TensorCompare.hh"
-#include "calo3dgan/nn/Autocast.hh"
 #include "calo3dgan/nn/Presets.hh"
 #include "calo3dgan/nn/detail/Layers.hh"
 #include "calo3dgan/nn/detail/PhaseConvolution.hh"
@@ -130,9 +130,11 @@ TEST(Convolution, ForwardByPhasesMatchesLibtorch)
         expect_close(got, c.want, kFp32Tolerance);
         // Under bf16 autocast: the same rounding bound as a plain bf16
         // convolution (Bf16AutocastKeepsFp32Gradients below).
-        nn::set_autocast(c10::DeviceType::CPU, true, torch::kBFloat16);
-        auto const got_bf16 = run(by_phases, c.x, c.w, c.b, c.g);
-        nn::set_autocast(c10::DeviceType::CPU, false, torch::kBFloat16);
+        auto const got_bf16 = [&]
+        {
+            test::CpuBf16Autocast autocast;
+            return run(by_phases, c.x, c.w, c.b, c.g);
+        }();
         EXPECT_EQ(got_bf16.y.scalar_type(), torch::kBFloat16);
         expect_close(got_bf16, c.want, 2e-2);
     }
@@ -178,9 +180,11 @@ TEST(Convolution, Bf16AutocastKeepsFp32Gradients)
     auto const b = torch::randn({8});
     auto const g = torch::randn({4, 8, 9, 9, 9});
     auto const want = run([](auto x, auto w, auto b) { return convolution3d(x, w, b, {2, 2, 2}); }, x, w, b, g);
-    nn::set_autocast(c10::DeviceType::CPU, true, torch::kBFloat16);
-    auto const got = run([](auto x, auto w, auto b) { return convolution3d(x, w, b, {2, 2, 2}); }, x, w, b, g);
-    nn::set_autocast(c10::DeviceType::CPU, false, torch::kBFloat16);
+    auto const got = [&]
+    {
+        test::CpuBf16Autocast autocast;
+        return run([](auto x, auto w, auto b) { return convolution3d(x, w, b, {2, 2, 2}); }, x, w, b, g);
+    }();
     EXPECT_EQ(got.y.scalar_type(), torch::kBFloat16);
     EXPECT_EQ(got.dw.scalar_type(), torch::kFloat);
     EXPECT_EQ(got.db.scalar_type(), torch::kFloat);

@@ -7,7 +7,8 @@
 
 namespace calo::nn
 {
-//! True where autocast is on for `device` (CPU or CUDA; false for others).
+//! True where autocast is on for `device` (with libtorch 1.13: CPU or CUDA,
+//! false for other devices).
 bool autocast_enabled(c10::DeviceType device);
 //! The type autocast casts to on `device`.
 c10::ScalarType autocast_type(c10::DeviceType device);
