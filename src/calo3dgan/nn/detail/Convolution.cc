@@ -125,6 +125,7 @@ torch::Tensor weight_gradient_over_batch(torch::Tensor const& xp, torch::Tensor 
  * sum_t w[t] xp[2m + r + t] for r = 0, 1, so both phases are one convolution
  * with stride 2 and k + 1 taps, phase r's kernel being w shifted by r taps;
  * its outputs interleave to y[-1 .. 2M - 2], of which the first is dropped.
+ * `b` may be undefined.
  */
 torch::Tensor forward_by_phases(torch::Tensor const& x, torch::Tensor const& w, torch::Tensor const& b,
                                 std::vector<std::int64_t> const& padding)
@@ -134,14 +135,42 @@ torch::Tensor forward_by_phases(torch::Tensor const& x, torch::Tensor const& w, 
     auto kernel = torch::zeros({2, c_out, w.size(1), k + 1, w.size(3), w.size(4)}, w.options());
     kernel[0].narrow(2, 0, k).copy_(w);
     kernel[1].narrow(2, 1, k).copy_(w);
-    auto const phases = torch::conv3d(x, kernel.view({2 * c_out, w.size(1), k + 1, w.size(3), w.size(4)}),
-                                      b.repeat({2}), /*stride=*/{2, 1, 1}, {padding[0] + 1, padding[1], padding[2]});
+    auto const phases =
+        torch::conv3d(x, kernel.view({2 * c_out, w.size(1), k + 1, w.size(3), w.size(4)}),
+                      b.defined() ? b.repeat({2}) : b, /*stride=*/{2, 1, 1}, {padding[0] + 1, padding[1], padding[2]});
     auto const m = phases.size(2), h = phases.size(3), d = phases.size(4);
     return phases.view({n, 2, c_out, m, h, d})
         .permute({0, 2, 3, 1, 4, 5})
         .reshape({n, c_out, 2 * m, h, d})
         .narrow(2, 1, z_out)
         .contiguous();
+}
+
+//! x with `padding` zeros on both sides of each spatial axis.
+torch::Tensor pad_symmetric(torch::Tensor const& x, std::vector<std::int64_t> const& padding)
+{
+    namespace F = torch::nn::functional;
+    return F::pad(x, F::PadFuncOptions({padding[2], padding[2], padding[1], padding[1], padding[0], padding[0]}));
+}
+
+//! A formulation as bits, for the autograd context's saved data.
+std::int64_t to_bits(ConvolutionFormulation const& f)
+{
+    return std::int64_t{f.forward_by_phases} | std::int64_t{f.data_as_forward} << 1 |
+           std::int64_t{f.data_as_forward_by_phases} << 2 | std::int64_t{f.data_by_phases} << 3 |
+           std::int64_t{f.weights_as_forward} << 4 | std::int64_t{f.weights_padded_first} << 5;
+}
+
+ConvolutionFormulation from_bits(std::int64_t bits)
+{
+    ConvolutionFormulation f;
+    f.forward_by_phases = bits & 1;
+    f.data_as_forward = bits >> 1 & 1;
+    f.data_as_forward_by_phases = bits >> 2 & 1;
+    f.data_by_phases = bits >> 3 & 1;
+    f.weights_as_forward = bits >> 4 & 1;
+    f.weights_padded_first = bits >> 5 & 1;
+    return f;
 }
 
 //! Autocast stays off inside: the casts are explicit.
@@ -155,8 +184,7 @@ class Convolution3dFunction : public torch::autograd::Function<Convolution3dFunc
 {
   public:
     static torch::Tensor forward(AutogradContext* ctx, torch::Tensor x, torch::Tensor weight, torch::Tensor bias,
-                                 std::vector<std::int64_t> padding, bool forward_phases, bool data_as_forward,
-                                 bool data_by_phases, bool weights_as_forward)
+                                 std::vector<std::int64_t> padding, std::int64_t formulation_bits)
     {
         auto const type = compute_type(x);
         NoAutocast no_autocast;
@@ -165,12 +193,10 @@ class Convolution3dFunction : public torch::autograd::Function<Convolution3dFunc
         auto const bc = bias.to(type);
         ctx->save_for_backward({xc, wc});
         ctx->saved_data["padding"] = padding;
-        ctx->saved_data["data_as_forward"] = data_as_forward;
-        ctx->saved_data["data_by_phases"] = data_by_phases && x.size(1) == 1;
-        ctx->saved_data["weights_as_forward"] = weights_as_forward;
+        ctx->saved_data["formulation"] = formulation_bits;
         ctx->saved_data["x_type"] = static_cast<std::int64_t>(x.scalar_type());
         ctx->saved_data["w_type"] = static_cast<std::int64_t>(weight.scalar_type());
-        if (forward_phases && x.is_cpu())
+        if (from_bits(formulation_bits).forward_by_phases && x.is_cpu())
             return forward_by_phases(xc, wc, bc, padding);
         return torch::conv3d(xc, wc, bc, /*stride=*/1, padding);
     }
@@ -182,32 +208,40 @@ class Convolution3dFunction : public torch::autograd::Function<Convolution3dFunc
         auto const& x = saved[0];
         auto const& w = saved[1];
         auto const padding = ctx->saved_data["padding"].toIntVector();
+        auto const formulation = from_bits(ctx->saved_data["formulation"].toInt());
         auto const x_type = static_cast<torch::ScalarType>(ctx->saved_data["x_type"].toInt());
         auto const w_type = static_cast<torch::ScalarType>(ctx->saved_data["w_type"].toInt());
         auto const dy = grads[0].to(x.scalar_type()).contiguous();
+        bool const cpu = x.is_cpu();
         torch::Tensor dx, dw, db;
         bool need_x = ctx->needs_input_grad(0);
         bool need_w = ctx->needs_input_grad(1);
-        if (need_x && ctx->saved_data["data_by_phases"].toBool())
+        if (need_x && formulation.data_by_phases && x.size(1) == 1)
         {
             dx = one_channel_input_gradient(dy, w, padding, x.sizes());
             need_x = false;
         }
-        if (need_x && ctx->saved_data["data_as_forward"].toBool())
+        if (need_x && formulation.data_as_forward)
         {
             // Stride 1: dL/dx is the full correlation of dL/dy with the
             // flipped kernel, channels swapped, padded by k - 1 - p.
             std::vector<std::int64_t> full(3);
             for (int a = 0; a < 3; ++a) full[a] = w.size(2 + a) - 1 - padding[a];
-            dx = torch::conv3d(dy, w.flip({2, 3, 4}).transpose(0, 1).contiguous(), {}, 1, full);
+            auto const flipped = w.flip({2, 3, 4}).transpose(0, 1).contiguous();
+            dx = formulation.data_as_forward_by_phases && cpu ? forward_by_phases(dy, flipped, {}, full)
+                                                              : torch::conv3d(dy, flipped, {}, 1, full);
             need_x = false;
         }
-        if (need_w && ctx->saved_data["weights_as_forward"].toBool())
+        if (need_w && formulation.weights_as_forward)
         {
-            namespace F = torch::nn::functional;
-            auto const xp =
-                F::pad(x, F::PadFuncOptions({padding[2], padding[2], padding[1], padding[1], padding[0], padding[0]}));
-            dw = weight_gradient_over_batch(xp, dy);
+            dw = weight_gradient_over_batch(pad_symmetric(x, padding), dy);
+            need_w = false;
+        }
+        if (need_w && formulation.weights_padded_first && cpu)
+        {
+            dw = std::get<1>(at::convolution_backward(dy, pad_symmetric(x, padding), w, c10::nullopt, {1, 1, 1},
+                                                      {0, 0, 0}, {1, 1, 1}, /*transposed=*/false, {0, 0, 0},
+                                                      /*groups=*/1, {false, true, false}));
             need_w = false;
         }
         if (need_x || need_w)
@@ -222,38 +256,43 @@ class Convolution3dFunction : public torch::autograd::Function<Convolution3dFunc
         }
         if (ctx->needs_input_grad(2))
             db = grads[0].to(w_type).sum({0, 2, 3, 4});
-        return {dx.defined() ? dx.to(x_type) : dx,
-                dw.defined() ? dw.to(w_type).contiguous() : dw,
-                db,
-                torch::Tensor(),
-                torch::Tensor(),
-                torch::Tensor(),
-                torch::Tensor(),
+        return {dx.defined() ? dx.to(x_type) : dx, dw.defined() ? dw.to(w_type).contiguous() : dw, db, torch::Tensor(),
                 torch::Tensor()};
     }
 };
 }  // namespace
 
-ConvolutionFormulation choose_formulation(std::int64_t in_channels, std::int64_t out_channels)
+ConvolutionFormulation choose_formulation(std::int64_t in_channels, std::int64_t out_channels,
+                                          torch::ScalarType compute_type, c10::DeviceType device)
 {
-    // Measured with bench/bench_convolution (docs/training-performance.md):
-    // oneDNN's backward primitives are slow when the channel counts are
-    // below its vector width (8 on either side), where a forward
-    // convolution computes the same sums several times faster. Forward by
-    // phases for 8 outputs: measured in training steps (fp32 +10 % from D2,
-    // bf16 +10 % more from D3 and D4; docs/training-performance.md, item 7).
+    // Measured per layer of both models with bench/convolution_layers.py
+    // and in training steps (docs/training-performance.md): oneDNN's
+    // backward primitives are slow when a channel count is 8 or less, where
+    // a forward convolution computes the same sums several times faster,
+    // and oneDNN's forward kernels fill their 16-channel blocks only when
+    // 8 or fewer outputs are computed two phases at a time.
+    // Off the CPU (measured once, on an H200) the forward formulations of
+    // the gradients stay, without the phases and the padding done first.
+    bool const cpu = device == c10::DeviceType::CPU;
+    bool const few_outputs = in_channels > 1 && out_channels <= 8;
+    bool const few_channels = few_outputs && in_channels <= 8;
     ConvolutionFormulation formulation;
-    formulation.forward_by_phases = in_channels >= 8 && out_channels == 8;
-    formulation.data_as_forward = in_channels > 1 && out_channels <= 8;
+    formulation.forward_by_phases = few_outputs && cpu;
+    formulation.data_as_forward = few_outputs;
+    formulation.data_as_forward_by_phases = few_channels && cpu;
     formulation.data_by_phases = in_channels == 1;
-    formulation.weights_as_forward = in_channels <= 8 && out_channels <= 8 && in_channels > 1;
+    // bf16: oneDNN 2.6's backward-weights is 3 to 4 times slower than the
+    // forward formulation, with or without the padding done first.
+    formulation.weights_padded_first = few_channels && cpu && compute_type == torch::kFloat;
+    formulation.weights_as_forward = few_channels && !formulation.weights_padded_first;
     return formulation;
 }
 
 torch::Tensor convolution3d(torch::Tensor const& x, torch::Tensor const& weight, torch::Tensor const& bias,
                             Int3 padding)
 {
-    return convolution3d(x, weight, bias, padding, choose_formulation(weight.size(1), weight.size(0)));
+    return convolution3d(x, weight, bias, padding,
+                         choose_formulation(weight.size(1), weight.size(0), compute_type(x), x.device().type()));
 }
 
 torch::Tensor convolution3d(torch::Tensor const& x, torch::Tensor const& weight, torch::Tensor const& bias,
@@ -262,8 +301,6 @@ torch::Tensor convolution3d(torch::Tensor const& x, torch::Tensor const& weight,
     // Custom functions take defined tensors only: no bias is a zero bias
     // that needs no gradient.
     auto const b = bias.defined() ? bias : torch::zeros({weight.size(0)}, weight.options());
-    return Convolution3dFunction::apply(x, weight, b, to_vector(padding), formulation.forward_by_phases,
-                                        formulation.data_as_forward, formulation.data_by_phases,
-                                        formulation.weights_as_forward);
+    return Convolution3dFunction::apply(x, weight, b, to_vector(padding), to_bits(formulation));
 }
 }  // namespace calo::nn::detail

@@ -15,13 +15,16 @@ struct ConvolutionFormulation
 {
     //! y as one convolution with stride 2 along the first spatial axis and
     //! k + 1 taps there, whose 2 C_out outputs are y's odd and even planes
-    //! along that axis, interleaved afterwards: for C_out = 8, which fills
-    //! half of oneDNN's 16-channel blocks, the stacked output fills them
-    //! (20 % more multiply-adds for a 5-tap kernel). CPU only.
+    //! along that axis, interleaved afterwards: for C_out <= 8, which fills
+    //! at most half of oneDNN's 16-channel blocks, the stacked output fills
+    //! more of them (20 % more multiply-adds for a 5-tap kernel). CPU only.
     bool forward_by_phases = false;
     //! dL/dx as a forward convolution of dL/dy with the flipped, transposed
     //! kernel, instead of oneDNN's backward-data primitive.
     bool data_as_forward = false;
+    //! That forward convolution by phases, as forward_by_phases does for y
+    //! (its outputs are the C_in channels of x). CPU only.
+    bool data_as_forward_by_phases = false;
     //! dL/dx of a one-channel input as a convolution on the 2x2x2
     //! space-to-depth of dL/dy with 8 outputs (one per output phase), so that
     //! oneDNN's kernels have channels to vectorise over (oneDNN's
@@ -31,10 +34,18 @@ struct ConvolutionFormulation
     //! (C_in, N, ...) with "kernel" dL/dy (C_out, N, ...)), instead of
     //! oneDNN's backward-weights primitive.
     bool weights_as_forward = false;
+    //! dL/dw with oneDNN's backward-weights primitive on x padded beforehand
+    //! (and no padding in the primitive): oneDNN 2.6's direct kernels for 8
+    //! or fewer channels take little padding and fall back to a GEMM-based
+    //! implementation, 2 to 4 times slower in fp32, for the 'same' padding
+    //! of a 5-tap kernel. CPU only.
+    bool weights_padded_first = false;
 };
 
-//! The formulations chosen for a convolution C_in -> C_out.
-ConvolutionFormulation choose_formulation(std::int64_t in_channels, std::int64_t out_channels);
+//! The formulations chosen for a convolution C_in -> C_out that runs in
+//! `compute_type` (float or bfloat16) on `device`.
+ConvolutionFormulation choose_formulation(std::int64_t in_channels, std::int64_t out_channels,
+                                          torch::ScalarType compute_type, c10::DeviceType device);
 
 /*!
  * y = conv3d(x, weight, bias) with `padding` zeros on both sides of each
