@@ -23,80 +23,6 @@ std::vector<std::int64_t> to_vector(Int3 v)
 }
 
 /*!
- * dL/dx of a convolution with one input channel, stride 1: the full
- * correlation dx[i] = sum_v wf[v] dyp[i + v] (wf the flipped kernel, dyp
- * dL/dy with k - 1 - p zeros in front) computed per output phase
- * i = 2q + r: with i + v = 2(q + m) + s, dx_r[q] = sum_{m,s} wf[2m + s - r]
- * dyp[2(q + m) + s], a convolution over q of the space-to-depth of dyp
- * (C_out x 8 channels) with 8 phase kernels of floor(k/2) + 1 taps per axis.
- */
-torch::Tensor one_channel_input_gradient(torch::Tensor const& dy, torch::Tensor const& w,
-                                         std::vector<std::int64_t> const& padding, torch::IntArrayRef x_sizes)
-{
-    auto const n = dy.size(0), channels = dy.size(1);
-    std::int64_t k[3], taps[3], q[3], before[3], after[3];
-    for (int a = 0; a < 3; ++a)
-    {
-        k[a] = w.size(2 + a);
-        taps[a] = k[a] / 2 + 1;
-        q[a] = (x_sizes[2 + a] + 1) / 2;  // low-resolution positions covering dx
-        before[a] = k[a] - 1 - padding[a];
-        // dyp must hold 2 (Q + M - 1) values; negative widths crop.
-        after[a] = 2 * (q[a] + taps[a] - 1) - (dy.size(2 + a) + before[a]);
-    }
-    namespace F = torch::nn::functional;
-    auto const dyp = F::pad(dy, F::PadFuncOptions({before[2], after[2], before[1], after[1], before[0], after[0]}));
-    auto const lx = q[0] + taps[0] - 1, ly = q[1] + taps[1] - 1, lz = q[2] + taps[2] - 1;
-    // Space-to-depth: channel (c, sx, sy, sz) at position j holds dyp[2j + s].
-    auto const stacked = dyp.view({n, channels, lx, 2, ly, 2, lz, 2})
-                             .permute({0, 1, 3, 5, 7, 2, 4, 6})
-                             .reshape({n, channels * 8, lx, ly, lz});
-    // Phase kernels K[r, (c, s), m] = wf[c, 2m + s - r], per axis, on the CPU.
-    auto const wf = w.detach().to(torch::kCPU, torch::kFloat).flip({2, 3, 4}).contiguous();
-    auto kernel = torch::zeros({8, channels * 8, taps[0], taps[1], taps[2]});
-    auto const src = wf.accessor<float, 5>();
-    auto dst = kernel.accessor<float, 5>();
-    for (int r = 0; r < 8; ++r)
-    {
-        int const rx = r >> 2, ry = (r >> 1) & 1, rz = r & 1;
-        for (std::int64_t c = 0; c < channels; ++c)
-        {
-            for (int s = 0; s < 8; ++s)
-            {
-                int const sx = s >> 2, sy = (s >> 1) & 1, sz = s & 1;
-                for (std::int64_t mx = 0; mx < taps[0]; ++mx)
-                {
-                    auto const vx = 2 * mx + sx - rx;
-                    if (vx < 0 || vx >= k[0])
-                        continue;
-                    for (std::int64_t my = 0; my < taps[1]; ++my)
-                    {
-                        auto const vy = 2 * my + sy - ry;
-                        if (vy < 0 || vy >= k[1])
-                            continue;
-                        for (std::int64_t mz = 0; mz < taps[2]; ++mz)
-                        {
-                            auto const vz = 2 * mz + sz - rz;
-                            if (vz >= 0 && vz < k[2])
-                                dst[r][c * 8 + s][mx][my][mz] = src[c][0][vx][vy][vz];
-                        }
-                    }
-                }
-            }
-        }
-    }
-    auto const phases = torch::conv3d(stacked, kernel.to(dy.device(), dy.scalar_type()));
-    // Depth-to-space: phase (rx, ry, rz) at q is dx[2q + r]; crop odd lengths.
-    return phases.view({n, 2, 2, 2, q[0], q[1], q[2]})
-        .permute({0, 4, 1, 5, 2, 6, 3})
-        .reshape({n, 1, 2 * q[0], 2 * q[1], 2 * q[2]})
-        .narrow(2, 0, x_sizes[2])
-        .narrow(3, 0, x_sizes[3])
-        .narrow(4, 0, x_sizes[4])
-        .contiguous();
-}
-
-/*!
  * dw[o, i, t] = sum_{n, u} dy[n, o, u] xp[n, i, u + t] (xp the padded
  * input): a convolution over the batch, whose output is the kernel. The
  * batch is its channel count, so beyond 16 samples it goes in chunks of 16
@@ -157,8 +83,8 @@ torch::Tensor pad_symmetric(torch::Tensor const& x, std::vector<std::int64_t> co
 std::int64_t to_bits(ConvolutionFormulation const& f)
 {
     return std::int64_t{f.forward_by_phases} | std::int64_t{f.data_as_forward} << 1 |
-           std::int64_t{f.data_as_forward_by_phases} << 2 | std::int64_t{f.data_by_phases} << 3 |
-           std::int64_t{f.weights_as_forward} << 4 | std::int64_t{f.weights_padded_first} << 5;
+           std::int64_t{f.data_as_forward_by_phases} << 2 | std::int64_t{f.weights_as_forward} << 3 |
+           std::int64_t{f.weights_padded_first} << 4;
 }
 
 ConvolutionFormulation from_bits(std::int64_t bits)
@@ -167,9 +93,8 @@ ConvolutionFormulation from_bits(std::int64_t bits)
     f.forward_by_phases = bits & 1;
     f.data_as_forward = bits >> 1 & 1;
     f.data_as_forward_by_phases = bits >> 2 & 1;
-    f.data_by_phases = bits >> 3 & 1;
-    f.weights_as_forward = bits >> 4 & 1;
-    f.weights_padded_first = bits >> 5 & 1;
+    f.weights_as_forward = bits >> 3 & 1;
+    f.weights_padded_first = bits >> 4 & 1;
     return f;
 }
 
@@ -216,11 +141,6 @@ class Convolution3dFunction : public torch::autograd::Function<Convolution3dFunc
         torch::Tensor dx, dw, db;
         bool need_x = ctx->needs_input_grad(0);
         bool need_w = ctx->needs_input_grad(1);
-        if (need_x && formulation.data_by_phases && x.size(1) == 1)
-        {
-            dx = one_channel_input_gradient(dy, w, padding, x.sizes());
-            need_x = false;
-        }
         if (need_x && formulation.data_as_forward)
         {
             // Stride 1: dL/dx is the full correlation of dL/dy with the
@@ -278,9 +198,10 @@ ConvolutionFormulation choose_formulation(std::int64_t in_channels, std::int64_t
     bool const few_channels = few_outputs && in_channels <= 8;
     ConvolutionFormulation formulation;
     formulation.forward_by_phases = few_outputs && cpu;
-    formulation.data_as_forward = few_outputs;
-    formulation.data_as_forward_by_phases = few_channels && cpu;
-    formulation.data_by_phases = in_channels == 1;
+    // One input channel (the discriminators' first layers): oneDNN's
+    // backward-data runs at a tenth of its forward speed there.
+    formulation.data_as_forward = few_outputs || in_channels == 1;
+    formulation.data_as_forward_by_phases = formulation.data_as_forward && in_channels <= 8 && cpu;
     // bf16: oneDNN 2.6's backward-weights is 3 to 4 times slower than the
     // forward formulation, with or without the padding done first.
     formulation.weights_padded_first = few_channels && cpu && compute_type == torch::kFloat;

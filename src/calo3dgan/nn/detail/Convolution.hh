@@ -25,11 +25,6 @@ struct ConvolutionFormulation
     //! That forward convolution by phases, as forward_by_phases does for y
     //! (its outputs are the C_in channels of x). CPU only.
     bool data_as_forward_by_phases = false;
-    //! dL/dx of a one-channel input as a convolution on the 2x2x2
-    //! space-to-depth of dL/dy with 8 outputs (one per output phase), so that
-    //! oneDNN's kernels have channels to vectorise over (oneDNN's
-    //! backward-data runs at a tenth of its forward speed for one channel).
-    bool data_by_phases = false;
     //! dL/dw as a forward convolution with the batch as channels (input
     //! (C_in, N, ...) with "kernel" dL/dy (C_out, N, ...)), instead of
     //! oneDNN's backward-weights primitive.
