@@ -79,25 +79,6 @@ torch::Tensor pad_symmetric(torch::Tensor const& x, std::vector<std::int64_t> co
     return F::pad(x, F::PadFuncOptions({padding[2], padding[2], padding[1], padding[1], padding[0], padding[0]}));
 }
 
-//! A formulation as bits, for the autograd context's saved data.
-std::int64_t to_bits(ConvolutionFormulation const& f)
-{
-    return std::int64_t{f.forward_by_phases} | std::int64_t{f.data_as_forward} << 1 |
-           std::int64_t{f.data_as_forward_by_phases} << 2 | std::int64_t{f.weights_as_forward} << 3 |
-           std::int64_t{f.weights_padded_first} << 4;
-}
-
-ConvolutionFormulation from_bits(std::int64_t bits)
-{
-    ConvolutionFormulation f;
-    f.forward_by_phases = bits & 1;
-    f.data_as_forward = bits >> 1 & 1;
-    f.data_as_forward_by_phases = bits >> 2 & 1;
-    f.weights_as_forward = bits >> 3 & 1;
-    f.weights_padded_first = bits >> 4 & 1;
-    return f;
-}
-
 //! Autocast stays off inside: the casts are explicit.
 struct NoAutocast
 {
@@ -109,7 +90,7 @@ class Convolution3dFunction : public torch::autograd::Function<Convolution3dFunc
 {
   public:
     static torch::Tensor forward(AutogradContext* ctx, torch::Tensor x, torch::Tensor weight, torch::Tensor bias,
-                                 std::vector<std::int64_t> padding, std::int64_t formulation_bits)
+                                 std::vector<std::int64_t> padding, ConvolutionFormulation formulation)
     {
         auto const type = compute_type(x);
         NoAutocast no_autocast;
@@ -118,10 +99,13 @@ class Convolution3dFunction : public torch::autograd::Function<Convolution3dFunc
         auto const bc = bias.to(type);
         ctx->save_for_backward({xc, wc});
         ctx->saved_data["padding"] = padding;
-        ctx->saved_data["formulation"] = formulation_bits;
+        ctx->saved_data["data_as_forward"] = formulation.data_as_forward;
+        ctx->saved_data["data_as_forward_by_phases"] = formulation.data_as_forward_by_phases;
+        ctx->saved_data["weights_as_forward"] = formulation.weights_as_forward;
+        ctx->saved_data["weights_padded_first"] = formulation.weights_padded_first;
         ctx->saved_data["x_type"] = static_cast<std::int64_t>(x.scalar_type());
         ctx->saved_data["w_type"] = static_cast<std::int64_t>(weight.scalar_type());
-        if (from_bits(formulation_bits).forward_by_phases && x.is_cpu())
+        if (formulation.forward_by_phases)
             return forward_by_phases(xc, wc, bc, padding);
         return torch::conv3d(xc, wc, bc, /*stride=*/1, padding);
     }
@@ -133,31 +117,29 @@ class Convolution3dFunction : public torch::autograd::Function<Convolution3dFunc
         auto const& x = saved[0];
         auto const& w = saved[1];
         auto const padding = ctx->saved_data["padding"].toIntVector();
-        auto const formulation = from_bits(ctx->saved_data["formulation"].toInt());
         auto const x_type = static_cast<torch::ScalarType>(ctx->saved_data["x_type"].toInt());
         auto const w_type = static_cast<torch::ScalarType>(ctx->saved_data["w_type"].toInt());
         auto const dy = grads[0].to(x.scalar_type()).contiguous();
-        bool const cpu = x.is_cpu();
         torch::Tensor dx, dw, db;
         bool need_x = ctx->needs_input_grad(0);
         bool need_w = ctx->needs_input_grad(1);
-        if (need_x && formulation.data_as_forward)
+        if (need_x && ctx->saved_data["data_as_forward"].toBool())
         {
             // Stride 1: dL/dx is the full correlation of dL/dy with the
             // flipped kernel, channels swapped, padded by k - 1 - p.
             std::vector<std::int64_t> full(3);
             for (int a = 0; a < 3; ++a) full[a] = w.size(2 + a) - 1 - padding[a];
             auto const flipped = w.flip({2, 3, 4}).transpose(0, 1).contiguous();
-            dx = formulation.data_as_forward_by_phases && cpu ? forward_by_phases(dy, flipped, {}, full)
-                                                              : torch::conv3d(dy, flipped, {}, 1, full);
+            dx = ctx->saved_data["data_as_forward_by_phases"].toBool() ? forward_by_phases(dy, flipped, {}, full)
+                                                                       : torch::conv3d(dy, flipped, {}, 1, full);
             need_x = false;
         }
-        if (need_w && formulation.weights_as_forward)
+        if (need_w && ctx->saved_data["weights_as_forward"].toBool())
         {
             dw = weight_gradient_over_batch(pad_symmetric(x, padding), dy);
             need_w = false;
         }
-        if (need_w && formulation.weights_padded_first && cpu)
+        if (need_w && ctx->saved_data["weights_padded_first"].toBool())
         {
             dw = std::get<1>(at::convolution_backward(dy, pad_symmetric(x, padding), w, c10::nullopt, {1, 1, 1},
                                                       {0, 0, 0}, {1, 1, 1}, /*transposed=*/false, {0, 0, 0},
@@ -192,7 +174,9 @@ ConvolutionFormulation choose_formulation(std::int64_t in_channels, std::int64_t
     // and oneDNN's forward kernels fill their 16-channel blocks only when
     // 8 or fewer outputs are computed two phases at a time.
     // Off the CPU (measured once, on an H200) the forward formulations of
-    // the gradients stay, without the phases and the padding done first.
+    // the gradients stay, without the phases and the padding done first
+    // (all formulations compute the same sums on any device; this is the
+    // one place that decides where each is used).
     bool const cpu = device == c10::DeviceType::CPU;
     bool const few_outputs = in_channels > 1 && out_channels <= 8;
     bool const few_channels = few_outputs && in_channels <= 8;
@@ -222,6 +206,6 @@ torch::Tensor convolution3d(torch::Tensor const& x, torch::Tensor const& weight,
     // Custom functions take defined tensors only: no bias is a zero bias
     // that needs no gradient.
     auto const b = bias.defined() ? bias : torch::zeros({weight.size(0)}, weight.options());
-    return Convolution3dFunction::apply(x, weight, b, to_vector(padding), to_bits(formulation));
+    return Convolution3dFunction::apply(x, weight, b, to_vector(padding), formulation);
 }
 }  // namespace calo::nn::detail

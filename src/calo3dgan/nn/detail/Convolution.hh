@@ -17,13 +17,14 @@ struct ConvolutionFormulation
     //! k + 1 taps there, whose 2 C_out outputs are y's odd and even planes
     //! along that axis, interleaved afterwards: for C_out <= 8, which fills
     //! at most half of oneDNN's 16-channel blocks, the stacked output fills
-    //! more of them (20 % more multiply-adds for a 5-tap kernel). CPU only.
+    //! more of them (20 % more multiply-adds for a 5-tap kernel). Chosen on
+    //! the CPU only.
     bool forward_by_phases = false;
     //! dL/dx as a forward convolution of dL/dy with the flipped, transposed
     //! kernel, instead of oneDNN's backward-data primitive.
     bool data_as_forward = false;
     //! That forward convolution by phases, as forward_by_phases does for y
-    //! (its outputs are the C_in channels of x). CPU only.
+    //! (its outputs are the C_in channels of x). Chosen on the CPU only.
     bool data_as_forward_by_phases = false;
     //! dL/dw as a forward convolution with the batch as channels (input
     //! (C_in, N, ...) with "kernel" dL/dy (C_out, N, ...)), instead of
@@ -33,7 +34,7 @@ struct ConvolutionFormulation
     //! (and no padding in the primitive): oneDNN 2.6's direct kernels for 8
     //! or fewer channels take little padding and fall back to a GEMM-based
     //! implementation, 2 to 4 times slower in fp32, for the 'same' padding
-    //! of a 5-tap kernel. CPU only.
+    //! of a 5-tap kernel. Chosen on the CPU only.
     bool weights_padded_first = false;
 };
 
